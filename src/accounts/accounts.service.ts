@@ -1,0 +1,141 @@
+import type { Clock } from '../clock.js';
+import type { DbOrTx } from '../db/database.js';
+import { containsIgnoringCase } from '../db/dialect.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { NotFound, ValidationFailed } from '../http/errors.js';
+import type { Paging } from '../http/pagination.js';
+import type { CurrentUser } from '../users/users.service.js';
+import { accountVisibleTo, visibleOwners } from './account-access.js';
+import type { AccountPatch, NewAccountInput } from './accounts.schemas.js';
+
+const accountColumns = [
+  'accounts.id',
+  'accounts.name',
+  'accounts.owner_id',
+  'users.name as owner_name',
+  'accounts.status',
+  'accounts.meeting_cadence_days',
+  'accounts.notes',
+  'accounts.archived',
+  'accounts.customer_since',
+  'accounts.origin_contact_id',
+  'accounts.version',
+  'accounts.created_at',
+  'accounts.updated_at',
+] as const;
+
+function accountsOf(db: DbOrTx, user: CurrentUser) {
+  return db.selectFrom('accounts').innerJoin('users', 'users.id', 'accounts.owner_id').where(accountVisibleTo(user));
+}
+
+export type Account = Awaited<ReturnType<typeof getAccountForUser>>;
+
+export async function getAccountForUser(db: DbOrTx, user: CurrentUser, accountId: number) {
+  const account = await accountsOf(db, user).select(accountColumns).where('accounts.id', '=', accountId).executeTakeFirst();
+  if (!account) throw new NotFound('That account');
+  return account;
+}
+
+export interface AccountListOptions {
+  paging: Paging;
+  search?: string;
+  ownerId?: number;
+  includeArchived?: boolean;
+}
+
+export async function listAccountsForUser(db: DbOrTx, user: CurrentUser, options: AccountListOptions) {
+  let query = accountsOf(db, user);
+  if (!options.includeArchived) query = query.where('accounts.archived', '=', 0);
+  if (options.ownerId !== undefined) query = query.where('accounts.owner_id', '=', options.ownerId);
+  if (options.search) query = query.where(containsIgnoringCase(db, 'accounts.name' as never, options.search));
+  const [rows, count] = await Promise.all([
+    query
+      .select(accountColumns)
+      .orderBy('accounts.name')
+      .orderBy('accounts.id')
+      .limit(options.paging.perPage)
+      .offset((options.paging.page - 1) * options.paging.perPage)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+async function checkOwner(db: DbOrTx, user: CurrentUser, ownerId: number): Promise<void> {
+  const owners = await visibleOwners(db, user);
+  if (!owners.some((owner) => owner.id === ownerId)) throw new ValidationFailed({ owner_id: 'Choose someone on your team' });
+}
+
+export async function createAccount(db: DbOrTx, clock: Clock, user: CurrentUser, input: NewAccountInput) {
+  const ownerId = input.owner_id ?? user.id;
+  if (ownerId !== user.id) await checkOwner(db, user, ownerId);
+  const now = clock.now().toISOString();
+  const { id } = await db
+    .insertInto('accounts')
+    .values({
+      name: input.name,
+      owner_id: ownerId,
+      status: input.status ?? 'prospect',
+      meeting_cadence_days: input.meeting_cadence_days ?? 30,
+      notes: input.notes ?? '',
+      customer_since: input.customer_since ?? null,
+      origin_contact_id: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAudit(db, {
+    entity_type: 'account',
+    entity_id: id,
+    account_id: id,
+    user_id: user.id,
+    action: 'created',
+    changes: diff({}, { name: input.name, status: input.status ?? 'prospect' }),
+    at: now,
+  });
+  return getAccountForUser(db, user, id);
+}
+
+export async function updateAccount(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, patch: AccountPatch) {
+  const before = await getAccountForUser(db, user, accountId);
+  if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) await checkOwner(db, user, patch.owner_id);
+  const { archived, ...fields } = patch;
+  const changes: Record<string, unknown> = { ...fields };
+  if (archived !== undefined) changes.archived = archived ? 1 : 0;
+  const changed = diff(before, changes);
+  if (Object.keys(changed).length === 0) return before;
+  const now = clock.now().toISOString();
+  const values = Object.fromEntries(Object.keys(changed).map((key) => [key, changes[key] ?? null]));
+  await db
+    .updateTable('accounts')
+    .set({ ...values, updated_at: now, version: before.version + 1 })
+    .where('id', '=', accountId)
+    .execute();
+  await recordAudit(db, {
+    entity_type: 'account',
+    entity_id: accountId,
+    account_id: accountId,
+    user_id: user.id,
+    action: archived === true ? 'archived' : 'updated',
+    changes: changed,
+    at: now,
+  });
+  return getAccountForUser(db, user, accountId);
+}
+
+export function accountToJson(account: Account) {
+  return {
+    id: account.id,
+    name: account.name,
+    owner_id: account.owner_id,
+    owner_name: account.owner_name,
+    status: account.status,
+    meeting_cadence_days: account.meeting_cadence_days,
+    notes: account.notes,
+    customer_since: account.customer_since,
+    archived: Boolean(account.archived),
+    created_at: account.created_at,
+    updated_at: account.updated_at,
+  };
+}

@@ -1,0 +1,22 @@
+import type { Generated, Selectable } from 'kysely';
+
+export const accountStatuses = ['prospect', 'customer', 'former'] as const;
+export type AccountStatus = (typeof accountStatuses)[number];
+
+export interface AccountsTable {
+  id: Generated<number>;
+  name: string;
+  owner_id: number;
+  status: AccountStatus;
+  meeting_cadence_days: Generated<number>;
+  notes: Generated<string>;
+  archived: Generated<number>;
+  customer_since: string | null;
+  /** For a prospect opened by following a contact who left a customer: that contact. */
+  origin_contact_id: number | null;
+  version: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type AccountRow = Selectable<AccountsTable>;

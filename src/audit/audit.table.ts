@@ -1,0 +1,17 @@
+import type { Generated, Selectable } from 'kysely';
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  entity_type: 'contact' | 'account';
+  entity_id: number;
+  account_id: number;
+  user_id: number | null;
+  action: string;
+  /** JSON: { field: [before, after] }. */
+  changes: string;
+  /** Where the change was made, e.g. "touchpoint:42" for something learned at a meeting. */
+  context: string | null;
+  at: string;
+}
+
+export type AuditEventRow = Selectable<AuditEventsTable>;

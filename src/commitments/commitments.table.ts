@@ -1,0 +1,19 @@
+import type { Generated, Selectable } from 'kysely';
+
+export interface CommitmentsTable {
+  id: Generated<number>;
+  account_id: number;
+  contact_id: number | null;
+  owner_id: number;
+  description: string;
+  due_on: string;
+  done_at: string | null;
+  source: Generated<'manual' | 'touchpoint' | 'playbook'>;
+  touchpoint_id: number | null;
+  /** Set on departure-playbook steps: the contact whose departure created them. */
+  departed_contact_id: number | null;
+  playbook_step: string | null;
+  created_at: string;
+}
+
+export type CommitmentRow = Selectable<CommitmentsTable>;

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+const configSchema = z.object({
+  DATABASE_URL: z.string().default('sqlite:./data/buychain.sqlite'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BASE_URL: z.url().optional(),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Buychain <buychain@localhost>'),
+  SESSION_SECRET: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  databaseUrl: string;
+  port: number;
+  baseUrl: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  sessionSecret: string;
+  /** Cookies get the Secure flag when the public address is https. */
+  secureCookies: boolean;
+  logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const values = parsed.data;
+  const baseUrl = (values.BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, '');
+  return {
+    databaseUrl: values.DATABASE_URL,
+    port: values.PORT,
+    baseUrl,
+    smtpUrl: values.SMTP_URL || undefined,
+    mailFrom: values.MAIL_FROM,
+    // Without a configured secret, sessions still live in the database; the secret only signs the cookie.
+    sessionSecret: values.SESSION_SECRET ?? 'buychain-development-secret-change-me',
+    secureCookies: baseUrl.startsWith('https://'),
+    logLevel: values.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,146 @@
+import { type Request, Router } from 'express';
+import type { AppContext } from '../app-context.js';
+import { accountIdOf } from '../accounts/accounts.routes.js';
+import { getAccountForUser } from '../accounts/accounts.service.js';
+import { listAuditEvents } from '../audit/audit.service.js';
+import { viewerOf } from '../http/auth.js';
+import { NotFound } from '../http/errors.js';
+import { parseIdParam } from '../http/fields.js';
+import { flash, handleForm } from '../http/forms.js';
+import { parseInput } from '../http/validation.js';
+import { contactPatchSchema, newContactSchema } from './contacts.schemas.js';
+import {
+  contactToJson,
+  createContact,
+  getContactForUser,
+  listContactsForAccount,
+  setContactArchived,
+  updateContact,
+} from './contacts.service.js';
+import { contactRoles, preferredChannels } from './contacts.table.js';
+
+function contactIdOf(req: Request): number {
+  const id = parseIdParam(req.params.id);
+  if (id === null) throw new NotFound('That contact');
+  return id;
+}
+
+/** The edit form sends every field; unticked role boxes send nothing, which means "no roles". */
+const formBody = (body: Record<string, unknown>) => ({ roles: [], ...body });
+
+export function contactsPages({ db, clock }: AppContext): Router {
+  const router = Router();
+
+  const formPage = async (accountId: number, req: Request, extra: object) => {
+    const account = await getAccountForUser(db, viewerOf(req), accountId);
+    const colleagues = await listContactsForAccount(db, accountId);
+    return {
+      view: 'contacts/form',
+      data: { account, colleagues, roles: contactRoles, channels: preferredChannels, ...extra },
+    };
+  };
+
+  router.get('/accounts/:id/contacts/new', async (req, res) => {
+    const page = await formPage(accountIdOf(req), req, { title: 'New contact', values: { roles: [] } });
+    res.render(page.view, page.data);
+  });
+
+  router.post('/accounts/:id/contacts', async (req, res) => {
+    const viewer = viewerOf(req);
+    const accountId = accountIdOf(req);
+    await getAccountForUser(db, viewer, accountId);
+    await handleForm(
+      req,
+      res,
+      async () => {
+        const input = parseInput(newContactSchema, req.body);
+        const contact = await db.transaction().execute((trx) => createContact(trx, clock, viewer, accountId, input));
+        flash(req, `${contact.name} added to the buying chain.`);
+        res.redirect(`/accounts/${accountId}`);
+      },
+      () => formPage(accountId, req, { title: 'New contact' }),
+    );
+  });
+
+  router.get('/contacts/:id', async (req, res) => {
+    const viewer = viewerOf(req);
+    const contact = await getContactForUser(db, viewer, contactIdOf(req));
+    const [account, audit, colleagues] = await Promise.all([
+      getAccountForUser(db, viewer, contact.account_id),
+      listAuditEvents(db, 'contact', contact.id),
+      listContactsForAccount(db, contact.account_id, { includeArchived: true }),
+    ]);
+    const nameOf = (id: number | null) => colleagues.find((colleague) => colleague.id === id)?.name;
+    res.render('contacts/show', {
+      title: contact.name,
+      contact,
+      account,
+      reportsTo: nameOf(contact.reports_to_contact_id),
+      replacement: nameOf(contact.replacement_contact_id),
+      lastMetAt: colleagues.find((colleague) => colleague.id === contact.id)?.last_met_at,
+      audit,
+    });
+  });
+
+  router.get('/contacts/:id/edit', async (req, res) => {
+    const contact = await getContactForUser(db, viewerOf(req), contactIdOf(req));
+    const page = await formPage(contact.account_id, req, { title: `Edit ${contact.name}`, contact, values: contact });
+    res.render(page.view, page.data);
+  });
+
+  router.post('/contacts/:id', async (req, res) => {
+    const viewer = viewerOf(req);
+    const contact = await getContactForUser(db, viewer, contactIdOf(req));
+    await handleForm(
+      req,
+      res,
+      async () => {
+        const patch = parseInput(contactPatchSchema, formBody(req.body));
+        await db.transaction().execute((trx) => updateContact(trx, clock, viewer, contact.id, patch));
+        flash(req, `${contact.name} saved.`);
+        res.redirect(`/contacts/${contact.id}`);
+      },
+      () => formPage(contact.account_id, req, { title: `Edit ${contact.name}`, contact }),
+    );
+  });
+
+  router.post('/contacts/:id/archive', async (req, res) => {
+    const viewer = viewerOf(req);
+    const archived = req.body?.archived !== '0';
+    const contact = await db.transaction().execute((trx) => setContactArchived(trx, clock, viewer, contactIdOf(req), archived));
+    flash(req, archived ? `${contact.name} archived: hidden from the buying chain.` : `${contact.name} restored.`);
+    res.redirect(`/contacts/${contact.id}`);
+  });
+  return router;
+}
+
+export function contactsApi({ db, clock }: AppContext): Router {
+  const router = Router();
+
+  router.get('/accounts/:id/contacts', async (req, res) => {
+    const account = await getAccountForUser(db, viewerOf(req), accountIdOf(req));
+    const contacts = await listContactsForAccount(db, account.id, { includeArchived: req.query.archived === 'true' });
+    res.json({ data: contacts.map(contactToJson) });
+  });
+
+  router.post('/accounts/:id/contacts', async (req, res) => {
+    const viewer = viewerOf(req);
+    const account = await getAccountForUser(db, viewer, accountIdOf(req));
+    const input = parseInput(newContactSchema, req.body);
+    const contact = await db.transaction().execute((trx) => createContact(trx, clock, viewer, account.id, input));
+    res.status(201).json(contactToJson(contact));
+  });
+
+  router.get('/contacts/:id', async (req, res) => {
+    res.json(contactToJson(await getContactForUser(db, viewerOf(req), contactIdOf(req))));
+  });
+
+  router.patch('/contacts/:id', async (req, res) => {
+    const viewer = viewerOf(req);
+    const contact = await getContactForUser(db, viewer, contactIdOf(req));
+    const patch = parseInput(contactPatchSchema, req.body);
+    const updated = await db.transaction().execute((trx) => updateContact(trx, clock, viewer, contact.id, patch));
+    res.json(contactToJson(updated));
+  });
+  return router;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import {
+  asArray,
+  birthday,
+  blankToUndefined,
+  clearableDate,
+  clearableEntityId,
+  clearableText,
+  email,
+  optionalDate,
+  optionalEntityId,
+  optionalText,
+  requiredText,
+} from '../http/fields.js';
+import { contactRoles, departureNotices, preferredChannels } from './contacts.table.js';
+
+const roles = z.preprocess(
+  asArray,
+  z.array(z.enum(contactRoles, { error: `Roles are ${contactRoles.join(', ')}` })).transform((list) => [...new Set(list)]),
+);
+
+const channel = z.enum(preferredChannels, { error: `Choose one of ${preferredChannels.join(', ')}` });
+
+export const newContactSchema = z.object({
+  name: requiredText('Name'),
+  title: optionalText(200),
+  email: z.preprocess(blankToUndefined, email.optional()),
+  phone: optionalText(50),
+  roles: roles.default([]),
+  reports_to_contact_id: optionalEntityId,
+  started_in_role_on: optionalDate,
+  birthday: z.preprocess(blankToUndefined, birthday.optional()),
+  preferred_channel: z.preprocess(blankToUndefined, channel.optional()),
+  preferred_time: optionalText(100),
+});
+
+/** PATCH and the edit form: an absent field stays as it is; null or "" clears it. */
+export const contactPatchSchema = z.object({
+  name: requiredText('Name').optional(),
+  title: clearableText(200),
+  email: z.preprocess((value) => (value === '' ? null : value), email.nullable().optional()),
+  phone: clearableText(50),
+  roles: roles.optional(),
+  reports_to_contact_id: clearableEntityId,
+  started_in_role_on: clearableDate,
+  birthday: z.preprocess((value) => (value === '' ? null : value), birthday.nullable().optional()),
+  preferred_channel: z.preprocess((value) => (value === '' ? null : value), channel.nullable().optional()),
+  preferred_time: clearableText(100),
+  status: z.enum(['active', 'leaving'], { error: 'Status is active or leaving (use the departure flow for left)' }).optional(),
+  leaving_on: clearableDate,
+  notice: z.enum(departureNotices, { error: 'Notice is told_in_advance or surprise' }).nullable().optional(),
+});
+
+export type NewContactInput = z.output<typeof newContactSchema>;
+export type ContactPatch = z.output<typeof contactPatchSchema>;

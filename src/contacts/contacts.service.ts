@@ -1,0 +1,224 @@
+import type { Clock } from '../clock.js';
+import type { DbOrTx } from '../db/database.js';
+import { accountVisibleTo } from '../accounts/account-access.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { NotFound, ValidationFailed } from '../http/errors.js';
+import type { CurrentUser } from '../users/users.service.js';
+import type { ContactPatch, NewContactInput } from './contacts.schemas.js';
+import type { ContactRole, ContactRow } from './contacts.table.js';
+
+export type Contact = ContactRow & { roles: ContactRole[] };
+export type ContactWithLastMet = Contact & { last_met_at: string | null };
+
+/** Where a change came from, for the audit trail (e.g. learned at a touchpoint). */
+export interface ChangeContext {
+  context?: string;
+}
+
+async function rolesByContact(db: DbOrTx, contactIds: number[]): Promise<Map<number, ContactRole[]>> {
+  const byContact = new Map<number, ContactRole[]>();
+  if (contactIds.length === 0) return byContact;
+  const rows = await db.selectFrom('contact_roles').select(['contact_id', 'role']).where('contact_id', 'in', contactIds).execute();
+  for (const row of rows) byContact.set(row.contact_id, [...(byContact.get(row.contact_id) ?? []), row.role]);
+  return byContact;
+}
+
+/** Every contact of an account, with roles and when each was last met: three queries whatever the size. */
+export async function listContactsForAccount(
+  db: DbOrTx,
+  accountId: number,
+  { includeArchived = false } = {},
+): Promise<ContactWithLastMet[]> {
+  let query = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
+  if (!includeArchived) query = query.where('archived', '=', 0);
+  const contacts = await query.orderBy('name').orderBy('id').execute();
+  const [roles, lastMet] = await Promise.all([
+    db.selectFrom('contact_roles').select(['contact_id', 'role']).where('account_id', '=', accountId).execute(),
+    db
+      .selectFrom('touchpoint_contacts')
+      .select(['contact_id', (eb) => eb.fn.max('occurred_at').as('last_met_at')])
+      .where('account_id', '=', accountId)
+      .groupBy('contact_id')
+      .execute(),
+  ]);
+  const rolesOf = new Map<number, ContactRole[]>();
+  for (const row of roles) rolesOf.set(row.contact_id, [...(rolesOf.get(row.contact_id) ?? []), row.role]);
+  const lastMetOf = new Map(lastMet.map((row) => [row.contact_id, row.last_met_at as string | null]));
+  return contacts.map((contact) => ({
+    ...contact,
+    roles: sortRoles(rolesOf.get(contact.id) ?? []),
+    last_met_at: lastMetOf.get(contact.id) ?? null,
+  }));
+}
+
+const roleOrder: ContactRole[] = ['decision_maker', 'boss', 'influencer', 'user', 'champion'];
+const sortRoles = (roles: ContactRole[]) => [...roles].sort((a, b) => roleOrder.indexOf(a) - roleOrder.indexOf(b));
+
+export async function getContactForUser(db: DbOrTx, user: CurrentUser, contactId: number): Promise<Contact> {
+  const contact = await db
+    .selectFrom('contacts')
+    .innerJoin('accounts', 'accounts.id', 'contacts.account_id')
+    .selectAll('contacts')
+    .where('contacts.id', '=', contactId)
+    .where(accountVisibleTo(user))
+    .executeTakeFirst();
+  if (!contact) throw new NotFound('That contact');
+  return { ...contact, roles: sortRoles((await rolesByContact(db, [contactId])).get(contactId) ?? []) };
+}
+
+/** The reports-to line must stay inside the account and must not loop back to the contact. */
+async function checkReportsTo(db: DbOrTx, accountId: number, contactId: number | null, reportsTo: number | null | undefined) {
+  if (reportsTo === null || reportsTo === undefined) return;
+  const chain = await db.selectFrom('contacts').select(['id', 'reports_to_contact_id']).where('account_id', '=', accountId).execute();
+  const managerOf = new Map(chain.map((row) => [row.id, row.reports_to_contact_id]));
+  if (!managerOf.has(reportsTo)) throw new ValidationFailed({ reports_to_contact_id: 'Choose someone at this account' });
+  for (let current: number | null | undefined = reportsTo, steps = 0; current != null && steps <= chain.length; steps++) {
+    if (current === contactId) throw new ValidationFailed({ reports_to_contact_id: 'That would make a reporting loop' });
+    current = managerOf.get(current);
+  }
+}
+
+async function replaceRoles(db: DbOrTx, contactId: number, accountId: number, roles: ContactRole[]) {
+  await db.deleteFrom('contact_roles').where('contact_id', '=', contactId).execute();
+  if (roles.length > 0)
+    await db
+      .insertInto('contact_roles')
+      .values(roles.map((role) => ({ contact_id: contactId, account_id: accountId, role })))
+      .execute();
+}
+
+export async function createContact(
+  db: DbOrTx,
+  clock: Clock,
+  user: CurrentUser,
+  accountId: number,
+  input: NewContactInput,
+  { context }: ChangeContext = {},
+): Promise<Contact> {
+  await checkReportsTo(db, accountId, null, input.reports_to_contact_id);
+  const now = clock.now().toISOString();
+  const { roles, ...fields } = input;
+  const { id } = await db
+    .insertInto('contacts')
+    .values({
+      account_id: accountId,
+      name: fields.name,
+      title: fields.title ?? null,
+      email: fields.email ?? null,
+      phone: fields.phone ?? null,
+      reports_to_contact_id: fields.reports_to_contact_id ?? null,
+      started_in_role_on: fields.started_in_role_on ?? null,
+      preferred_channel: fields.preferred_channel ?? null,
+      preferred_time: fields.preferred_time ?? null,
+      birthday: fields.birthday ?? null,
+      leaving_on: null,
+      left_on: null,
+      departure_notice: null,
+      departure_destination: null,
+      replacement_contact_id: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await replaceRoles(db, id, accountId, roles);
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: id,
+    account_id: accountId,
+    user_id: user.id,
+    action: 'created',
+    changes: diff({}, { ...fields, roles }),
+    context,
+    at: now,
+  });
+  return getContactForUser(db, user, id);
+}
+
+export async function updateContact(
+  db: DbOrTx,
+  clock: Clock,
+  user: CurrentUser,
+  contactId: number,
+  patch: ContactPatch,
+  { context }: ChangeContext = {},
+): Promise<Contact> {
+  const before = await getContactForUser(db, user, contactId);
+  if (patch.reports_to_contact_id !== undefined) await checkReportsTo(db, before.account_id, contactId, patch.reports_to_contact_id);
+  if (before.status === 'left' && patch.status !== undefined)
+    throw new ValidationFailed({ status: 'This contact has left; record a return as a new contact' });
+  const { notice, ...rest } = patch;
+  const after: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  if (notice !== undefined) after.departure_notice = notice;
+  if (patch.status === 'active') Object.assign(after, { leaving_on: null, departure_notice: null });
+  const changes = diff(before, after);
+  if (Object.keys(changes).length === 0) return before;
+  const now = clock.now().toISOString();
+  const { roles, ...columns } = Object.fromEntries(Object.keys(changes).map((key) => [key, after[key] ?? null]));
+  if (Object.keys(columns).length > 0 || roles !== undefined)
+    await db
+      .updateTable('contacts')
+      .set({ ...columns, updated_at: now, version: before.version + 1 })
+      .where('id', '=', contactId)
+      .execute();
+  if (roles !== undefined) await replaceRoles(db, contactId, before.account_id, (roles ?? []) as ContactRole[]);
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: contactId,
+    account_id: before.account_id,
+    user_id: user.id,
+    action: patch.status === 'leaving' && before.status !== 'leaving' ? 'marked_leaving' : 'updated',
+    changes,
+    context,
+    at: now,
+  });
+  return getContactForUser(db, user, contactId);
+}
+
+export async function setContactArchived(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, archived: boolean) {
+  const before = await getContactForUser(db, user, contactId);
+  if (Boolean(before.archived) === archived) return before;
+  const now = clock.now().toISOString();
+  await db
+    .updateTable('contacts')
+    .set({ archived: archived ? 1 : 0, updated_at: now, version: before.version + 1 })
+    .where('id', '=', contactId)
+    .execute();
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: contactId,
+    account_id: before.account_id,
+    user_id: user.id,
+    action: archived ? 'archived' : 'restored',
+    changes: { archived: [Boolean(before.archived), archived] },
+    at: now,
+  });
+  return getContactForUser(db, user, contactId);
+}
+
+export function contactToJson(contact: Contact & { last_met_at?: string | null }) {
+  return {
+    id: contact.id,
+    account_id: contact.account_id,
+    name: contact.name,
+    title: contact.title,
+    email: contact.email,
+    phone: contact.phone,
+    roles: contact.roles,
+    reports_to_contact_id: contact.reports_to_contact_id,
+    started_in_role_on: contact.started_in_role_on,
+    birthday: contact.birthday,
+    preferred_channel: contact.preferred_channel,
+    preferred_time: contact.preferred_time,
+    status: contact.status,
+    leaving_on: contact.leaving_on,
+    left_on: contact.left_on,
+    notice: contact.departure_notice,
+    destination: contact.departure_destination,
+    replacement_contact_id: contact.replacement_contact_id,
+    archived: Boolean(contact.archived),
+    ...(contact.last_met_at !== undefined ? { last_met_at: contact.last_met_at } : {}),
+    created_at: contact.created_at,
+    updated_at: contact.updated_at,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AccountsTable } from '../accounts/accounts.table.js';
+import type { AuditEventsTable } from '../audit/audit.table.js';
+import type { CommitmentsTable } from '../commitments/commitments.table.js';
+import type { ComplaintsTable } from '../complaints/complaints.table.js';
+import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
+import type { DigestDeliveriesTable } from '../digest/digest.table.js';
+import type { RiskSnapshotsTable } from '../risk/risk.table.js';
+import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
+import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  accounts: AccountsTable;
+  contacts: ContactsTable;
+  contact_roles: ContactRolesTable;
+  touchpoints: TouchpointsTable;
+  touchpoint_contacts: TouchpointContactsTable;
+  commitments: CommitmentsTable;
+  complaints: ComplaintsTable;
+  audit_events: AuditEventsTable;
+  digest_deliveries: DigestDeliveriesTable;
+  risk_snapshots: RiskSnapshotsTable;
+}
+
+export type Db = Kysely<Database>;
+/** A database handle or an open transaction: services accept either. */
+export type DbOrTx = Kysely<Database> | Transaction<Database>;

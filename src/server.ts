@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { pino } from 'pino';
+import { createApp } from './app.js';
+import { systemClock } from './clock.js';
+import { parseConfig } from './config.js';
+import { connectDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
+import { createMailer } from './mail/mailer.js';
+
+const config = parseConfig(process.env);
+const logger = pino({ level: config.logLevel });
+const db = connectDatabase(config.databaseUrl);
+
+const applied = await migrateToLatest(db);
+if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+if (!(await hasAnyUser(db))) {
+  await seedDemo(db, systemClock);
+  logger.info(`Empty database: loaded the demo company. Sign in as ${demoLogins.map((login) => login.email).join(', ')} with password "${demoPassword}".`);
+}
+
+const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
+const app = createApp({ db, clock: systemClock, mailer, config, logger });
+const server = app.listen(config.port, () => logger.info(`Buychain is listening on ${config.baseUrl}`));
+
+async function shutDown(signal: string) {
+  logger.info({ signal }, 'shutting down');
+  server.close();
+  await db.destroy();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutDown('SIGTERM'));
+process.on('SIGINT', () => void shutDown('SIGINT'));

@@ -1,0 +1,50 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { asArray, blankToUndefined, entityId, optionalDate, optionalText } from '../http/fields.js';
+import { contactPatchSchema, newContactSchema } from '../contacts/contacts.schemas.js';
+import { touchpointKinds, touchpointLocations } from './touchpoints.table.js';
+
+/**
+ * When it happened: an ISO-8601 instant with an offset (API), or a local date-time from a
+ * datetime-local input, read in the viewer's time zone (form). Stored as UTC.
+ */
+const occurredAt = (zone: string) =>
+  z.string({ error: 'Say when it happened' }).transform((value, ctx) => {
+    const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(value);
+    const parsed = hasOffset ? DateTime.fromISO(value, { setZone: true }) : DateTime.fromISO(value, { zone });
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) || !parsed.isValid) {
+      ctx.addIssue({ code: 'custom', message: 'Use a date and time like 2026-11-23T07:30' });
+      return z.NEVER;
+    }
+    return parsed.toUTC().toISO()!;
+  });
+
+export const contactUpdateSchema = contactPatchSchema
+  .pick({ title: true, roles: true, reports_to_contact_id: true, status: true, leaving_on: true, notice: true })
+  .extend({ contact_id: entityId });
+
+export function touchpointSchema(zone: string, now: Date) {
+  return z
+    .object({
+      contact_ids: z.preprocess(asArray, z.array(entityId)).default([]),
+      kind: z.enum(touchpointKinds, { error: 'Choose what kind of touchpoint it was' }),
+      occurred_at: z.preprocess(blankToUndefined, occurredAt(zone).optional()).transform((value) => value ?? now.toISOString()),
+      location: z.enum(touchpointLocations, { error: 'Choose where it happened' }),
+      summary: optionalText(5000),
+      internal_notes: optionalText(5000),
+      value_delivered: optionalText(2000),
+      testimonial_url: z.preprocess(blankToUndefined, z.url('Enter a full link starting with https://').optional()),
+      next_step: optionalText(500),
+      next_step_due_on: optionalDate,
+      contact_updates: z.array(contactUpdateSchema).default([]),
+      new_contacts: z.array(newContactSchema).max(20).default([]),
+    })
+    .superRefine((input, ctx) => {
+      if (input.next_step_due_on && !input.next_step)
+        ctx.addIssue({ code: 'custom', path: ['next_step'], message: 'Say what the next step is, or clear its due date' });
+      if (input.occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString())
+        ctx.addIssue({ code: 'custom', path: ['occurred_at'], message: 'That is in the future; log a touchpoint after it happens' });
+    });
+}
+
+export type TouchpointInput = z.output<ReturnType<typeof touchpointSchema>>;

@@ -1,0 +1,168 @@
+import type { Clock } from '../clock.js';
+import type { DbOrTx } from '../db/database.js';
+import { type Contact, createContact, updateContact } from '../contacts/contacts.service.js';
+import { HttpError, ValidationFailed } from '../http/errors.js';
+import type { Paging } from '../http/pagination.js';
+import type { CurrentUser } from '../users/users.service.js';
+import type { TouchpointInput } from './touchpoints.schemas.js';
+import type { TouchpointRow } from './touchpoints.table.js';
+
+export type Touchpoint = TouchpointRow & { contacts: { id: number; name: string }[] };
+
+/** Re-keys a nested part's field errors so they name the row they belong to. */
+async function inPart<T>(prefix: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ValidationFailed && error.fields)
+      throw new ValidationFailed(Object.fromEntries(Object.entries(error.fields).map(([key, message]) => [`${prefix}.${key}`, message])));
+    if (error instanceof HttpError && error.status === 404) throw new ValidationFailed({ [prefix]: 'Not a contact at this account' });
+    throw error;
+  }
+}
+
+/**
+ * Logs a touchpoint with everyone who took part, the people met for the first time and what was
+ * learned about the others. Call it inside a transaction: one bad part must save nothing.
+ */
+export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, input: TouchpointInput) {
+  const known = await db
+    .selectFrom('contacts')
+    .select(['id'])
+    .where('account_id', '=', accountId)
+    .where('archived', '=', 0)
+    .where('id', 'in', input.contact_ids.length > 0 ? input.contact_ids : [-1])
+    .execute();
+  const knownIds = new Set(known.map((row) => row.id));
+  const unknown = input.contact_ids.filter((id) => !knownIds.has(id));
+  if (unknown.length > 0) throw new ValidationFailed({ contact_ids: `Not a contact at this account: ${unknown.join(', ')}` });
+  for (const [index, update] of input.contact_updates.entries())
+    if (!knownIds.has(update.contact_id))
+      throw new ValidationFailed({ [`contact_updates.${index}.contact_id`]: 'Update only people who took part' });
+
+  const now = clock.now().toISOString();
+  const { id } = await db
+    .insertInto('touchpoints')
+    .values({
+      account_id: accountId,
+      author_id: user.id,
+      kind: input.kind,
+      occurred_at: input.occurred_at,
+      location: input.location,
+      summary: input.summary ?? '',
+      internal_notes: input.internal_notes ?? '',
+      value_delivered: input.value_delivered ?? '',
+      testimonial_url: input.testimonial_url ?? null,
+      next_step: input.next_step ?? null,
+      next_step_due_on: input.next_step_due_on ?? null,
+      created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const context = `touchpoint:${id}`;
+
+  const created: Contact[] = [];
+  for (const [index, newContact] of input.new_contacts.entries())
+    created.push(await inPart(`new_contacts.${index}`, () => createContact(db, clock, user, accountId, newContact, { context })));
+  const updated: Contact[] = [];
+  for (const [index, { contact_id, ...patch }] of input.contact_updates.entries())
+    updated.push(await inPart(`contact_updates.${index}`, () => updateContact(db, clock, user, contact_id, patch, { context })));
+
+  const participantIds = [...new Set([...input.contact_ids, ...created.map((contact) => contact.id)])];
+  if (participantIds.length > 0)
+    await db
+      .insertInto('touchpoint_contacts')
+      .values(
+        participantIds.map((contactId) => ({
+          touchpoint_id: id,
+          contact_id: contactId,
+          account_id: accountId,
+          occurred_at: input.occurred_at,
+          kind: input.kind,
+          location: input.location,
+        })),
+      )
+      .execute();
+
+  // A next step with a due date is a promise to the customer: follow-through tracks it.
+  if (input.next_step && input.next_step_due_on)
+    await db
+      .insertInto('commitments')
+      .values({
+        account_id: accountId,
+        contact_id: participantIds[0] ?? null,
+        owner_id: user.id,
+        description: input.next_step,
+        due_on: input.next_step_due_on,
+        done_at: null,
+        source: 'touchpoint',
+        touchpoint_id: id,
+        departed_contact_id: null,
+        playbook_step: null,
+        created_at: now,
+      })
+      .execute();
+
+  await db.updateTable('accounts').set({ updated_at: now }).where('id', '=', accountId).execute();
+  const [touchpoint] = await withParticipants(db, [await db.selectFrom('touchpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow()]);
+  return { touchpoint: touchpoint!, created, updated };
+}
+
+async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {
+  if (rows.length === 0) return [];
+  const participants = await db
+    .selectFrom('touchpoint_contacts')
+    .innerJoin('contacts', 'contacts.id', 'touchpoint_contacts.contact_id')
+    .select(['touchpoint_contacts.touchpoint_id', 'contacts.id', 'contacts.name'])
+    .where(
+      'touchpoint_contacts.touchpoint_id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .orderBy('contacts.name')
+    .execute();
+  return rows.map((row) => ({
+    ...row,
+    contacts: participants.filter((p) => p.touchpoint_id === row.id).map(({ id, name }) => ({ id, name })),
+  }));
+}
+
+/** The account's timeline, newest first, one page at a time. */
+export async function listTouchpoints(db: DbOrTx, accountId: number, paging: Paging) {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('touchpoints')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('occurred_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(paging.perPage)
+      .offset((paging.page - 1) * paging.perPage)
+      .execute(),
+    db
+      .selectFrom('touchpoints')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows: await withParticipants(db, rows), total: Number(count.total) };
+}
+
+export function touchpointToJson(touchpoint: Touchpoint) {
+  return {
+    id: touchpoint.id,
+    account_id: touchpoint.account_id,
+    author_id: touchpoint.author_id,
+    contact_ids: touchpoint.contacts.map((contact) => contact.id),
+    kind: touchpoint.kind,
+    occurred_at: touchpoint.occurred_at,
+    location: touchpoint.location,
+    summary: touchpoint.summary,
+    internal_notes: touchpoint.internal_notes,
+    value_delivered: touchpoint.value_delivered,
+    testimonial_url: touchpoint.testimonial_url,
+    next_step: touchpoint.next_step,
+    next_step_due_on: touchpoint.next_step_due_on,
+    created_at: touchpoint.created_at,
+  };
+}

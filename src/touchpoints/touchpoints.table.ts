@@ -1,0 +1,47 @@
+import type { Generated, Selectable } from 'kysely';
+
+export const touchpointKinds = [
+  'meeting',
+  'coffee',
+  'meal',
+  'call',
+  'email',
+  'service_call',
+  'delivery',
+  'event',
+  'note',
+] as const;
+export type TouchpointKind = (typeof touchpointKinds)[number];
+
+export const touchpointLocations = ['outside_office', 'customer_office', 'virtual', 'phone'] as const;
+export type TouchpointLocation = (typeof touchpointLocations)[number];
+
+/** Kinds that count as meeting the decision-maker face to face (with an outside_office location). */
+export const faceToFaceKinds: readonly TouchpointKind[] = ['meeting', 'coffee', 'meal'];
+
+export interface TouchpointsTable {
+  id: Generated<number>;
+  account_id: number;
+  author_id: number;
+  kind: TouchpointKind;
+  occurred_at: string;
+  location: TouchpointLocation;
+  summary: Generated<string>;
+  internal_notes: Generated<string>;
+  value_delivered: Generated<string>;
+  testimonial_url: string | null;
+  next_step: string | null;
+  next_step_due_on: string | null;
+  created_at: string;
+}
+
+export interface TouchpointContactsTable {
+  touchpoint_id: number;
+  contact_id: number;
+  account_id: number;
+  occurred_at: string;
+  kind: TouchpointKind;
+  location: TouchpointLocation;
+}
+
+export type TouchpointRow = Selectable<TouchpointsTable>;

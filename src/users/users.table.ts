@@ -1,0 +1,37 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export const userRoles = ['rep', 'manager', 'admin'] as const;
+export type UserRole = (typeof userRoles)[number];
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  role: UserRole;
+  manager_id: number | null;
+  time_zone: string;
+  password_hash: string | null;
+  active: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  sid: string;
+  user_id: number | null;
+  data: string;
+  expires_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;

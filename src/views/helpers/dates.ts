@@ -1,0 +1,42 @@
+import { DateTime } from 'luxon';
+
+// Every date helper takes the time zone from the data it is given, never from the server's clock.
+
+const zoned = (iso: string, zone: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone || 'UTC');
+
+/** "Mon 23 Nov 2026, 07:30" in the viewer's zone. */
+export function formatInstant(iso: unknown, zone: unknown): string {
+  if (typeof iso !== 'string' || !iso) return '';
+  return zoned(iso, String(zone)).toFormat('ccc d LLL yyyy, HH:mm');
+}
+
+/** "23 Nov 2026" for a YYYY-MM-DD date (dates have no zone). */
+export function formatDate(date: unknown): string {
+  if (typeof date !== 'string' || !date) return '';
+  const parsed = DateTime.fromISO(date);
+  return parsed.isValid ? parsed.toFormat('d LLL yyyy') : date;
+}
+
+/** "today", "yesterday", "12 days ago" — calendar days in the viewer's zone. */
+export function daysAgo(iso: unknown, nowIso: unknown, zone: unknown): string {
+  if (typeof iso !== 'string' || !iso || typeof nowIso !== 'string') return 'never';
+  const then = zoned(iso, String(zone)).startOf('day');
+  const today = zoned(nowIso, String(zone)).startOf('day');
+  const days = Math.round(today.diff(then, 'days').days);
+  if (days === 0) return 'today';
+  if (days === 1) return 'yesterday';
+  if (days < 0) return `in ${-days} days`;
+  return `${days} days ago`;
+}
+
+/** Value for <input type="datetime-local"> in the viewer's zone. */
+export function localDateTimeInput(iso: unknown, zone: unknown): string {
+  if (typeof iso !== 'string' || !iso) return '';
+  return zoned(iso, String(zone)).toFormat("yyyy-LL-dd'T'HH:mm");
+}
+
+/** "November 2026" — month headings. */
+export function formatMonth(iso: unknown, zone: unknown): string {
+  if (typeof iso !== 'string' || !iso) return '';
+  return zoned(iso, String(zone)).toFormat('LLLL yyyy');
+}

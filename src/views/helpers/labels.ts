@@ -1,0 +1,22 @@
+/** Human labels for the stored codes. */
+const labels: Record<string, string> = {
+  decision_maker: 'Decision-maker',
+  boss: "Decision-maker's boss",
+  user: 'User',
+  influencer: 'Influencer',
+  champion: 'Champion',
+  outside_office: 'Outside the office',
+  customer_office: 'At their office',
+  virtual: 'Video call',
+  phone: 'Phone',
+  service_call: 'Service call',
+  told_in_advance: 'Told us in advance',
+  surprise: 'Surprise',
+  in_person: 'In person',
+  at_risk: 'At risk',
+};
+
+export function label(code: unknown): string {
+  const text = String(code ?? '');
+  return labels[text] ?? text.charAt(0).toUpperCase() + text.slice(1).replace(/_/g, ' ');
+}

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import { create } from 'express-handlebars';
+import * as dates from './helpers/dates.js';
+import * as forms from './helpers/forms.js';
+import * as labels from './helpers/labels.js';
+
+export const viewsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
+export const handlebars = create({
+  extname: '.hbs',
+  defaultLayout: 'main',
+  layoutsDir: path.join(viewsFolder, 'layouts'),
+  partialsDir: path.join(viewsFolder, 'partials'),
+  helpers: { ...dates, ...forms, ...labels },
+});
+
+export function setUpViews(app: Express): void {
+  app.engine('.hbs', handlebars.engine);
+  app.set('view engine', '.hbs');
+  app.set('views', viewsFolder);
+}
