@@ -1,0 +1,134 @@
+import supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { pino } from 'pino';
+import { type TestApp, createTestApp, csrfTokenIn, signIn } from '../support/test-app.js';
+import { testPassword } from '../support/factories.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+describe('signing in', () => {
+  it('signs a rep in with email and password and out again', async () => {
+    const rep = await t.make.user({ email: 'rita@example.com' });
+    const agent = supertest.agent(t.app);
+    const loginPage = await agent.get('/login');
+    expect(loginPage.status).toBe(200);
+    const login = await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(loginPage.text), email: 'Rita@Example.com ', password: testPassword });
+    expect(login.status).toBe(302);
+    expect(login.headers.location).toBe('/accounts');
+    const cookie = login.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect((await agent.get('/accounts')).text).toContain('My accounts');
+
+    const page = await agent.get('/accounts');
+    const logout = await agent.post('/logout').type('form').send({ _csrf: csrfTokenIn(page.text) });
+    expect(logout.headers.location).toBe('/login');
+    expect((await agent.get('/accounts')).status).toBe(302);
+    expect(rep.email).toBe('rita@example.com');
+  });
+
+  it('refuses a wrong password and keeps the email typed', async () => {
+    await t.make.user({ email: 'wrong@example.com' });
+    const agent = supertest.agent(t.app);
+    const loginPage = await agent.get('/login');
+    const response = await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(loginPage.text), email: 'wrong@example.com', password: 'not the password' });
+    expect(response.status).toBe(401);
+    expect(response.text).toContain('do not match');
+    expect(response.text).toContain('value="wrong@example.com"');
+  });
+
+  it('refuses a disabled user', async () => {
+    const user = await t.make.user();
+    await t.db.updateTable('users').set({ active: 0 }).where('id', '=', user.id).execute();
+    await expect(signIn(t.app, user)).rejects.toThrow(/401/);
+  });
+
+  it('sends a signed-out visitor to the login page and back afterwards', async () => {
+    const response = await supertest(t.app).get('/accounts/5');
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe('/login?next=%2Faccounts%2F5');
+  });
+
+  it('does not follow a next= that leaves the site', async () => {
+    const user = await t.make.user();
+    const agent = supertest.agent(t.app);
+    const loginPage = await agent.get('/login');
+    const response = await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(loginPage.text), email: user.email, password: testPassword, next: '//evil.example/' });
+    expect(response.headers.location).toBe('/accounts');
+  });
+
+  it('stores passwords only as slow hashes', async () => {
+    const user = await t.make.user();
+    const row = await t.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+    expect(row.password_hash).not.toContain(testPassword);
+  });
+});
+
+describe('CSRF protection', () => {
+  it('rejects a form posted without the token and saves nothing', async () => {
+    const user = await t.make.user();
+    const { agent } = await signIn(t.app, user);
+    const response = await agent.post('/accounts').type('form').send({ name: 'Forged Corp' });
+    expect(response.status).toBe(403);
+    const forged = await t.db.selectFrom('accounts').select('id').where('name', '=', 'Forged Corp').execute();
+    expect(forged).toHaveLength(0);
+  });
+
+  it('rejects a login posted without the token', async () => {
+    const user = await t.make.user();
+    const response = await supertest(t.app).post('/login').type('form').send({ email: user.email, password: testPassword });
+    expect(response.status).toBe(403);
+  });
+});
+
+describe('sessions', () => {
+  it('survive an app restart on the same database', async () => {
+    const user = await t.make.user();
+    const { agent } = await signIn(t.app, user);
+    const cookie = (await agent.get('/accounts')).request.cookies;
+    const restarted = createApp({
+      db: t.reconnect(),
+      clock: t.clock,
+      mailer: t.mailer,
+      config: parseConfig({ DATABASE_URL: t.url, BASE_URL: 'http://buychain.test', LOG_LEVEL: 'silent' }),
+      logger: pino({ level: 'silent' }),
+    });
+    const response = await supertest(restarted).get('/accounts').set('Cookie', cookie);
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('My accounts');
+  });
+
+  it('are stored in the database, not in memory', async () => {
+    const user = await t.make.user();
+    await signIn(t.app, user);
+    const rows = await t.db.selectFrom('sessions').select('user_id').where('user_id', '=', user.id).execute();
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('login rate limit', () => {
+  it('answers 429 after ten failed attempts', async () => {
+    const limited = await createTestApp();
+    try {
+      const user = await limited.make.user();
+      const agent = supertest.agent(limited.app);
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 11; attempt++) {
+        const page = await agent.get('/login');
+        const response = await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(page.text), email: user.email, password: 'guess' });
+        statuses.push(response.status);
+      }
+      expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+      expect(statuses[10]).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
