@@ -19,6 +19,9 @@ import { accountsApi, accountsPages } from './accounts/accounts.routes.js';
 import { contactsApi, contactsPages } from './contacts/contacts.routes.js';
 import { touchpointsApi, touchpointsPages } from './touchpoints/touchpoints.routes.js';
 import { adminPages, loginPages, meApi, settingsPages } from './users/users.routes.js';
+import { dashboardPages } from './dashboard/dashboard.routes.js';
+import { playbookApi, playbookPages } from './playbook/playbook.routes.js';
+import { riskApi } from './risk/risk.routes.js';
 
 const publicFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -59,7 +62,7 @@ export function createApp(dependencies: AppDependencies): Express {
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
   api.use(bearerUser(db, clock));
-  api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx));
+  api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx), riskApi(ctx), playbookApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
@@ -92,7 +95,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(loginPages(ctx));
   app.use(requirePageUser);
   app.get('/', (_req, res) => res.redirect('/accounts'));
-  app.use(accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), settingsPages(ctx), adminPages(ctx));
+  app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

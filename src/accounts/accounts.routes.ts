@@ -9,6 +9,8 @@ import { parseInput } from '../http/validation.js';
 import { listContactsForAccount } from '../contacts/contacts.service.js';
 import { buildOrgChartSvg } from '../contacts/org-chart.js';
 import { listTouchpoints } from '../touchpoints/touchpoints.service.js';
+import { listPlaybooks } from '../playbook/playbook.service.js';
+import { assessOneAccount, riskClockFor } from '../risk/risk.service.js';
 import { visibleOwners } from './account-access.js';
 import { accountPatchSchema, newAccountSchema } from './accounts.schemas.js';
 import {
@@ -28,24 +30,6 @@ export function accountIdOf(req: Request): number {
 
 export function accountsPages({ db, clock }: AppContext): Router {
   const router = Router();
-
-  router.get('/accounts', async (req, res) => {
-    const viewer = viewerOf(req);
-    const paging = parsePaging(req.query, 50);
-    const search = typeof req.query.q === 'string' ? req.query.q.trim() : '';
-    const ownerId = parseIdParam(typeof req.query.owner === 'string' ? req.query.owner : undefined) ?? undefined;
-    const [{ rows, total }, owners] = await Promise.all([
-      listAccountsForUser(db, viewer, { paging, search, ownerId }),
-      visibleOwners(db, viewer),
-    ]);
-    res.render('accounts/index', {
-      title: viewer.role === 'rep' ? 'My accounts' : 'Accounts',
-      accounts: rows,
-      owners: owners.length > 1 ? owners : [],
-      query: { q: search, owner: ownerId },
-      paging: pageInfo(paging, total),
-    });
-  });
 
   const formPage = async (req: Request, extra: object) => ({
     view: 'accounts/form',
@@ -76,7 +60,12 @@ export function accountsPages({ db, clock }: AppContext): Router {
     const viewer = viewerOf(req);
     const account = await getAccountForUser(db, viewer, accountIdOf(req));
     const paging = parsePaging(req.query, 20);
-    const [contacts, timeline] = await Promise.all([listContactsForAccount(db, account.id), listTouchpoints(db, account.id, paging)]);
+    const [contacts, timeline, risk, playbooks] = await Promise.all([
+      listContactsForAccount(db, account.id),
+      listTouchpoints(db, account.id, paging),
+      assessOneAccount(db, account.id, riskClockFor(clock, viewer)),
+      listPlaybooks(db, account.id),
+    ]);
     const contactNames = new Map(contacts.map((contact) => [contact.id, contact.name]));
     res.render('accounts/show', {
       title: account.name,
@@ -87,6 +76,8 @@ export function accountsPages({ db, clock }: AppContext): Router {
       })),
       orgChart: buildOrgChartSvg(contacts, clock.now(), viewer.time_zone),
       timeline: timeline.rows,
+      risk,
+      openPlaybooks: playbooks.filter((playbook) => !playbook.complete),
       paging: pageInfo(paging, timeline.total),
     });
   });

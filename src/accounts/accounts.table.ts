@@ -15,6 +15,8 @@ export interface AccountsTable {
   /** For a prospect opened by following a contact who left a customer: that contact. */
   origin_contact_id: number | null;
   version: Generated<number>;
+  /** Latest touchpoint, maintained when one is logged. */
+  last_touchpoint_at: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -77,8 +77,7 @@ export function contactsPages({ db, clock }: AppContext): Router {
       account,
       reportsTo: nameOf(contact.reports_to_contact_id),
       replacement: nameOf(contact.replacement_contact_id),
-      lastMetAt: colleagues.find((colleague) => colleague.id === contact.id)?.last_met_at,
-      audit,
+            audit,
     });
   });
 

@@ -8,7 +8,6 @@ import type { ContactPatch, NewContactInput } from './contacts.schemas.js';
 import type { ContactRole, ContactRow } from './contacts.table.js';
 
 export type Contact = ContactRow & { roles: ContactRole[] };
-export type ContactWithLastMet = Contact & { last_met_at: string | null };
 
 /** Where a change came from, for the audit trail (e.g. learned at a touchpoint). */
 export interface ChangeContext {
@@ -23,32 +22,21 @@ async function rolesByContact(db: DbOrTx, contactIds: number[]): Promise<Map<num
   return byContact;
 }
 
-/** Every contact of an account, with roles and when each was last met: three queries whatever the size. */
+/** Every contact of an account with their roles: two queries whatever the size. */
 export async function listContactsForAccount(
   db: DbOrTx,
   accountId: number,
   { includeArchived = false } = {},
-): Promise<ContactWithLastMet[]> {
+): Promise<Contact[]> {
   let query = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
   if (!includeArchived) query = query.where('archived', '=', 0);
-  const contacts = await query.orderBy('name').orderBy('id').execute();
-  const [roles, lastMet] = await Promise.all([
+  const [contacts, roles] = await Promise.all([
+    query.orderBy('name').orderBy('id').execute(),
     db.selectFrom('contact_roles').select(['contact_id', 'role']).where('account_id', '=', accountId).execute(),
-    db
-      .selectFrom('touchpoint_contacts')
-      .select(['contact_id', (eb) => eb.fn.max('occurred_at').as('last_met_at')])
-      .where('account_id', '=', accountId)
-      .groupBy('contact_id')
-      .execute(),
   ]);
   const rolesOf = new Map<number, ContactRole[]>();
   for (const row of roles) rolesOf.set(row.contact_id, [...(rolesOf.get(row.contact_id) ?? []), row.role]);
-  const lastMetOf = new Map(lastMet.map((row) => [row.contact_id, row.last_met_at as string | null]));
-  return contacts.map((contact) => ({
-    ...contact,
-    roles: sortRoles(rolesOf.get(contact.id) ?? []),
-    last_met_at: lastMetOf.get(contact.id) ?? null,
-  }));
+  return contacts.map((contact) => ({ ...contact, roles: sortRoles(rolesOf.get(contact.id) ?? []) }));
 }
 
 const roleOrder: ContactRole[] = ['decision_maker', 'boss', 'influencer', 'user', 'champion'];
@@ -196,7 +184,7 @@ export async function setContactArchived(db: DbOrTx, clock: Clock, user: Current
   return getContactForUser(db, user, contactId);
 }
 
-export function contactToJson(contact: Contact & { last_met_at?: string | null }) {
+export function contactToJson(contact: Contact) {
   return {
     id: contact.id,
     account_id: contact.account_id,
@@ -217,7 +205,7 @@ export function contactToJson(contact: Contact & { last_met_at?: string | null }
     destination: contact.departure_destination,
     replacement_contact_id: contact.replacement_contact_id,
     archived: Boolean(contact.archived),
-    ...(contact.last_met_at !== undefined ? { last_met_at: contact.last_met_at } : {}),
+    last_met_at: contact.last_touch_at,
     created_at: contact.created_at,
     updated_at: contact.updated_at,
   };

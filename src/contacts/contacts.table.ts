@@ -32,6 +32,10 @@ export interface ContactsTable {
   replacement_contact_id: number | null;
   archived: Generated<number>;
   version: Generated<number>;
+  /** Touchpoint summary, maintained when a touchpoint is logged (see touchpoints.service). */
+  last_touch_at: Generated<string | null>;
+  last_outside_meeting_at: Generated<string | null>;
+  touchpoint_count: Generated<number>;
   created_at: string;
   updated_at: string;
 }

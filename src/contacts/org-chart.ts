@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ContactRole } from './contacts.table.js';
-import type { ContactWithLastMet } from './contacts.service.js';
+import type { Contact } from './contacts.service.js';
 
 // The buying chain as an org chart, drawn on the server as SVG: boxes coloured by role,
 // filled by warmth (how recently we met them), lines for who reports to whom.
@@ -45,15 +45,15 @@ const escapeXml = (text: string) =>
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 interface PlacedNode {
-  contact: ContactWithLastMet;
+  contact: Contact;
   x: number;
   y: number;
 }
 
-export function buildOrgChartSvg(contacts: ContactWithLastMet[], now: Date, zone: string): string {
+export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string): string {
   if (contacts.length === 0) return '';
   const ids = new Set(contacts.map((contact) => contact.id));
-  const children = new Map<number | null, ContactWithLastMet[]>();
+  const children = new Map<number | null, Contact[]>();
   for (const contact of contacts) {
     const parent = contact.reports_to_contact_id !== null && ids.has(contact.reports_to_contact_id) ? contact.reports_to_contact_id : null;
     children.set(parent, [...(children.get(parent) ?? []), contact]);
@@ -63,7 +63,7 @@ export function buildOrgChartSvg(contacts: ContactWithLastMet[], now: Date, zone
   const placed: PlacedNode[] = [];
   let nextColumn = 0;
   let depthReached = 0;
-  const place = (contact: ContactWithLastMet, depth: number, visiting: Set<number>): number => {
+  const place = (contact: Contact, depth: number, visiting: Set<number>): number => {
     depthReached = Math.max(depthReached, depth);
     const reports = visiting.has(contact.id) ? [] : (children.get(contact.id) ?? []);
     visiting.add(contact.id);
@@ -95,13 +95,13 @@ export function buildOrgChartSvg(contacts: ContactWithLastMet[], now: Date, zone
   const boxes = placed.map(({ contact, x, y }) => {
     const role = contact.roles[0] ?? 'none';
     const colour = contact.status === 'left' ? '#64748b' : roleColours[role];
-    const warmth = warmthOf(contact.last_met_at, now, zone);
+    const warmth = warmthOf(contact.last_touch_at, now, zone);
     const fill = contact.status === 'left' ? '#f1f5f9' : warmth === 'warm' ? `${colour}26` : warmth === 'cooling' ? `${colour}10` : '#ffffff';
     const dash = warmth === 'cold' || contact.status !== 'active' ? ' stroke-dasharray="6 4"' : '';
     const roles = contact.roles.map((r) => roleShort[r]).join(' · ') || 'No role yet';
     const status = contact.status === 'left' ? 'Left' : contact.status === 'leaving' ? 'Leaving' : '';
-    const met = contact.last_met_at
-      ? `Met ${DateTime.fromISO(contact.last_met_at, { zone: 'utc' }).setZone(zone).toFormat('d LLL yyyy')}`
+    const met = contact.last_touch_at
+      ? `Met ${DateTime.fromISO(contact.last_touch_at, { zone: 'utc' }).setZone(zone).toFormat('d LLL yyyy')}`
       : 'Never met';
     return [
       `<g class="chain-node chain-${warmth}">`,

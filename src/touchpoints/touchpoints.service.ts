@@ -5,7 +5,8 @@ import { HttpError, ValidationFailed } from '../http/errors.js';
 import type { Paging } from '../http/pagination.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { TouchpointInput } from './touchpoints.schemas.js';
-import type { TouchpointRow } from './touchpoints.table.js';
+import { faceToFaceKinds, type TouchpointRow } from './touchpoints.table.js';
+import { sql } from 'kysely';
 
 export type Touchpoint = TouchpointRow & { contacts: { id: number; name: string }[] };
 
@@ -103,9 +104,28 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
       })
       .execute();
 
-  await db.updateTable('accounts').set({ updated_at: now }).where('id', '=', accountId).execute();
+  await recordTouchSummaries(db, accountId, participantIds, input);
   const [touchpoint] = await withParticipants(db, [await db.selectFrom('touchpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow()]);
   return { touchpoint: touchpoint!, created, updated };
+}
+
+/** Keeps the touchpoint summaries on contacts and the account current; a backdated touchpoint never moves them back. */
+async function recordTouchSummaries(db: DbOrTx, accountId: number, contactIds: number[], input: TouchpointInput) {
+  const at = input.occurred_at;
+  const later = (column: 'last_touch_at' | 'last_outside_meeting_at' | 'last_touchpoint_at') =>
+    sql<string>`case when ${sql.ref(column)} is null or ${sql.ref(column)} < ${at} then ${at} else ${sql.ref(column)} end`;
+  const faceToFaceOutside = input.location === 'outside_office' && faceToFaceKinds.includes(input.kind);
+  if (contactIds.length > 0)
+    await db
+      .updateTable('contacts')
+      .set((eb) => ({
+        last_touch_at: later('last_touch_at'),
+        touchpoint_count: eb('touchpoint_count', '+', 1),
+        ...(faceToFaceOutside ? { last_outside_meeting_at: later('last_outside_meeting_at') } : {}),
+      }))
+      .where('id', 'in', contactIds)
+      .execute();
+  await db.updateTable('accounts').set({ last_touchpoint_at: later('last_touchpoint_at') }).where('id', '=', accountId).execute();
 }
 
 async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {

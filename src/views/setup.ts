@@ -5,6 +5,7 @@ import { create } from 'express-handlebars';
 import * as dates from './helpers/dates.js';
 import * as forms from './helpers/forms.js';
 import * as labels from './helpers/labels.js';
+import * as risk from './helpers/risk.js';
 
 export const viewsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
@@ -13,7 +14,7 @@ export const handlebars = create({
   defaultLayout: 'main',
   layoutsDir: path.join(viewsFolder, 'layouts'),
   partialsDir: path.join(viewsFolder, 'partials'),
-  helpers: { ...dates, ...forms, ...labels },
+  helpers: { ...dates, ...forms, ...labels, ...risk },
 });
 
 export function setUpViews(app: Express): void {

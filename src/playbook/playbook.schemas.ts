@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { departureNotices } from '../contacts/contacts.table.js';
+import { blankToUndefined, isoDate, optionalEntityId, optionalText } from '../http/fields.js';
+import { newContactSchema } from '../contacts/contacts.schemas.js';
+
+export const departureSchema = z.object({
+  left_on: isoDate,
+  notice: z.enum(departureNotices, { error: 'Did they tell you in advance, or was it a surprise?' }),
+  destination: optionalText(200),
+  replacement_contact_id: optionalEntityId,
+  /** A replacement met for the first time, created in the same step. */
+  new_replacement: z.preprocess(
+    (value) => (value && typeof value === 'object' && blankToUndefined((value as { name?: unknown }).name) === undefined ? undefined : value),
+    newContactSchema.optional(),
+  ),
+});
+
+export type DepartureInput = z.output<typeof departureSchema>;

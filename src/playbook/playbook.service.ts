@@ -1,0 +1,317 @@
+import { DateTime } from 'luxon';
+import type { Clock } from '../clock.js';
+import type { DbOrTx } from '../db/database.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { type Contact, createContact, getContactForUser, listContactsForAccount } from '../contacts/contacts.service.js';
+import type { ContactRole } from '../contacts/contacts.table.js';
+import { ValidationFailed } from '../http/errors.js';
+import type { CurrentUser } from '../users/users.service.js';
+import type { DepartureInput } from './playbook.schemas.js';
+
+// The recovery playbook from the seed article: when a key contact leaves, introduce yourself to
+// the replacement, have coffee with them, present the account history, enlist others to speak for
+// you, check the whole chain, and follow the person who left — they are the best new customer.
+
+interface StepContext {
+  leaver: string;
+  successor: string | null;
+  destination: string | null;
+  advocates: string[];
+}
+
+interface PlaybookStep {
+  step: string;
+  /** Days from today (or, for a departure announced in advance, before the leaving date). */
+  dueInDays: (today: DateTime, leavingOn: DateTime) => DateTime;
+  describe: (c: StepContext) => string;
+}
+
+const notBefore = (today: DateTime, date: DateTime) => (date < today ? today : date);
+
+/** Told in advance: the handover can still be shaped while they are there. */
+const leavingSteps: PlaybookStep[] = [
+  {
+    step: 'ask_introduction',
+    dueInDays: (today) => today.plus({ days: 3 }),
+    describe: (c) => `Ask ${c.leaver} to introduce you to ${c.successor ?? 'their successor'}`,
+  },
+  {
+    step: 'meet_successor',
+    dueInDays: (today, leavingOn) => notBefore(today, leavingOn.minus({ days: 3 })),
+    describe: (c) => `Meet ${c.successor ?? 'the successor'} before ${c.leaver} hands over`,
+  },
+  {
+    step: 'ask_destination',
+    dueInDays: (today, leavingOn) => notBefore(today, leavingOn),
+    describe: (c) => `Ask ${c.leaver} where they are going — they could be your next customer`,
+  },
+];
+
+const leftSteps: PlaybookStep[] = [
+  {
+    step: 'introduce',
+    dueInDays: (today) => today.plus({ days: 2 }),
+    describe: (c) => `Introduce yourself to ${c.successor ?? 'the replacement'} and offer help`,
+  },
+  {
+    step: 'coffee',
+    dueInDays: (today) => today.plus({ days: 7 }),
+    describe: (c) => `Coffee with ${c.successor ?? 'the replacement'} outside the office, as soon as possible`,
+  },
+  {
+    step: 'history_report',
+    dueInDays: (today) => today.plus({ days: 10 }),
+    describe: (c) => `Print the account history and present it to ${c.successor ?? 'the replacement'}`,
+  },
+  {
+    step: 'enlist_advocates',
+    dueInDays: (today) => today.plus({ days: 14 }),
+    describe: (c) =>
+      c.advocates.length > 0
+        ? `Ask ${c.advocates.join(', ')} to speak to ${c.successor ?? 'the replacement'} on your behalf`
+        : 'Find people in the account who will speak on your behalf',
+  },
+  {
+    step: 'review_chain',
+    dueInDays: (today) => today.plus({ days: 14 }),
+    describe: () => 'Review the buying chain: who decides now, their boss, the users and the influencers',
+  },
+  {
+    step: 'follow_leaver',
+    dueInDays: (today) => today.plus({ days: 21 }),
+    describe: (c) => `Find ${c.leaver}${c.destination ? ` at ${c.destination}` : ''} — they are the best possible new customer`,
+  },
+];
+
+const keyRoles: ContactRole[] = ['decision_maker', 'boss'];
+
+/**
+ * Records that a contact is leaving (left_on in the future) or has left, names the replacement
+ * now or later, and creates the playbook's steps as commitments once: posting again updates.
+ */
+export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, input: DepartureInput) {
+  const contact = await getContactForUser(db, user, contactId);
+  const account = await db.selectFrom('accounts').select(['id', 'owner_id']).where('id', '=', contact.account_id).executeTakeFirstOrThrow();
+  const today = DateTime.fromJSDate(clock.now()).setZone(user.time_zone).startOf('day');
+  const departureDay = DateTime.fromISO(input.left_on, { zone: user.time_zone });
+  const hasLeft = departureDay <= today;
+  const now = clock.now().toISOString();
+  const context = `departure:${contact.id}`;
+
+  if (input.replacement_contact_id !== undefined && input.new_replacement)
+    throw new ValidationFailed({ replacement_contact_id: 'Choose an existing contact or add a new one, not both' });
+  let replacement: Contact | undefined;
+  if (input.new_replacement) {
+    replacement = await createContact(db, clock, user, contact.account_id, {
+      ...input.new_replacement,
+      roles: input.new_replacement.roles.length > 0 ? input.new_replacement.roles : contact.roles.filter((role) => keyRoles.includes(role)),
+      started_in_role_on: input.new_replacement.started_in_role_on ?? input.left_on,
+    }, { context });
+  } else if (input.replacement_contact_id !== undefined) {
+    if (input.replacement_contact_id === contact.id) throw new ValidationFailed({ replacement_contact_id: 'Someone cannot replace themselves' });
+    replacement = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', input.replacement_contact_id)
+      .where('account_id', '=', contact.account_id)
+      .where('status', '!=', 'left')
+      .executeTakeFirst()
+      .then((row) => (row ? getContactForUser(db, user, row.id) : undefined));
+    if (!replacement) throw new ValidationFailed({ replacement_contact_id: 'Choose someone still at this account' });
+    await promoteReplacement(db, clock, user, contact, replacement, input.left_on, context);
+  }
+
+  const after = {
+    status: hasLeft ? 'left' : 'leaving',
+    left_on: hasLeft ? input.left_on : null,
+    leaving_on: hasLeft ? contact.leaving_on : input.left_on,
+    departure_notice: input.notice,
+    departure_destination: input.destination ?? contact.departure_destination,
+    replacement_contact_id: replacement?.id ?? contact.replacement_contact_id,
+  } as const;
+  const changes = diff(contact, after);
+  if (Object.keys(changes).length > 0) {
+    await db
+      .updateTable('contacts')
+      .set({ ...after, updated_at: now, version: contact.version + 1 })
+      .where('id', '=', contact.id)
+      .execute();
+    await recordAudit(db, {
+      entity_type: 'contact',
+      entity_id: contact.id,
+      account_id: contact.account_id,
+      user_id: user.id,
+      action: hasLeft ? 'left' : 'marked_leaving',
+      changes,
+      context,
+      at: now,
+    });
+  }
+
+  const successorId = replacement?.id ?? contact.replacement_contact_id;
+  const colleagues = await listContactsForAccount(db, contact.account_id);
+  const successor = colleagues.find((colleague) => colleague.id === successorId);
+  const stepContext: StepContext = {
+    leaver: contact.name,
+    successor: successor?.name ?? null,
+    destination: after.departure_destination,
+    advocates: advocatesFor(colleagues, [contact.id, successorId ?? -1]),
+  };
+  const steps = hasLeft ? leftSteps : leavingSteps;
+  await db
+    .insertInto('commitments')
+    .values(
+      steps.map((step) => ({
+        account_id: contact.account_id,
+        contact_id: successor?.id ?? contact.id,
+        owner_id: account.owner_id,
+        description: step.describe(stepContext),
+        due_on: step.dueInDays(today, departureDay).toISODate()!,
+        done_at: null,
+        source: 'playbook' as const,
+        touchpoint_id: null,
+        departed_contact_id: contact.id,
+        playbook_step: step.step,
+        created_at: now,
+      })),
+    )
+    .onConflict((conflict) => conflict.columns(['departed_contact_id', 'playbook_step']).doNothing())
+    .execute();
+  // Steps written before the replacement was known now name them.
+  for (const step of [...leavingSteps, ...leftSteps])
+    await db
+      .updateTable('commitments')
+      .set({ description: step.describe(stepContext), contact_id: successor?.id ?? contact.id })
+      .where('departed_contact_id', '=', contact.id)
+      .where('playbook_step', '=', step.step)
+      .where('done_at', 'is', null)
+      .execute();
+  return getContactForUser(db, user, contact.id);
+}
+
+/** Champions first, then the warmest remaining active contacts: the people to ask to speak for us. */
+function advocatesFor(colleagues: Contact[], excluded: number[]): string[] {
+  const candidates = colleagues.filter((colleague) => colleague.status === 'active' && !excluded.includes(colleague.id));
+  const champions = candidates.filter((colleague) => colleague.roles.includes('champion'));
+  const warmest = candidates
+    .filter((colleague) => !colleague.roles.includes('champion') && colleague.last_touch_at)
+    .sort((a, b) => b.last_touch_at!.localeCompare(a.last_touch_at!));
+  return [...champions, ...warmest].slice(0, 3).map((colleague) => colleague.name);
+}
+
+/** A replacement from within takes over the leaver's decision-making roles, from the day they leave. */
+async function promoteReplacement(db: DbOrTx, clock: Clock, user: CurrentUser, leaver: Contact, replacement: Contact, from: string, context: string) {
+  const gained = leaver.roles.filter((role) => keyRoles.includes(role) && !replacement.roles.includes(role));
+  if (gained.length === 0) return;
+  const roles = [...replacement.roles, ...gained];
+  const startedInRole = gained.includes('decision_maker') ? from : replacement.started_in_role_on;
+  await db.insertInto('contact_roles').values(gained.map((role) => ({ contact_id: replacement.id, account_id: replacement.account_id, role }))).execute();
+  await db
+    .updateTable('contacts')
+    .set({ started_in_role_on: startedInRole, updated_at: clock.now().toISOString(), version: replacement.version + 1 })
+    .where('id', '=', replacement.id)
+    .execute();
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: replacement.id,
+    account_id: replacement.account_id,
+    user_id: user.id,
+    action: 'updated',
+    changes: diff(replacement, { roles, started_in_role_on: startedInRole }),
+    context,
+    at: clock.now().toISOString(),
+  });
+}
+
+export interface PlaybookProgress {
+  contact_id: number;
+  contact_name: string;
+  status: string;
+  steps: { id: number; description: string; due_on: string; done: boolean; step: string }[];
+  done: number;
+  total: number;
+  complete: boolean;
+}
+
+/** Every departure's playbook on an account, with how far it has got: one query. */
+export async function listPlaybooks(db: DbOrTx, accountId: number): Promise<PlaybookProgress[]> {
+  const rows = await db
+    .selectFrom('commitments')
+    .innerJoin('contacts', 'contacts.id', 'commitments.departed_contact_id')
+    .select([
+      'commitments.id',
+      'commitments.description',
+      'commitments.due_on',
+      'commitments.done_at',
+      'commitments.playbook_step',
+      'contacts.id as contact_id',
+      'contacts.name as contact_name',
+      'contacts.status',
+    ])
+    .where('commitments.account_id', '=', accountId)
+    .where('commitments.source', '=', 'playbook')
+    .orderBy('commitments.departed_contact_id')
+    .orderBy('commitments.due_on')
+    .orderBy('commitments.id')
+    .execute();
+  const byContact = new Map<number, PlaybookProgress>();
+  for (const row of rows) {
+    const progress =
+      byContact.get(row.contact_id) ??
+      byContact
+        .set(row.contact_id, { contact_id: row.contact_id, contact_name: row.contact_name, status: row.status, steps: [], done: 0, total: 0, complete: false })
+        .get(row.contact_id)!;
+    progress.steps.push({ id: row.id, description: row.description, due_on: row.due_on, done: row.done_at !== null, step: row.playbook_step ?? '' });
+    progress.total += 1;
+    if (row.done_at !== null) progress.done += 1;
+    progress.complete = progress.done === progress.total;
+  }
+  return [...byContact.values()];
+}
+
+/**
+ * "Find the person who left": opens a prospect account at their new company with them as its first
+ * contact, linked back to where they came from. Once per person.
+ */
+export async function followLeaver(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number): Promise<number> {
+  const contact = await getContactForUser(db, user, contactId);
+  if (contact.status === 'active') throw new ValidationFailed({ contact: `${contact.name} has not left` });
+  if (!contact.departure_destination) throw new ValidationFailed({ destination: `Record where ${contact.name} went first` });
+  const existing = await db.selectFrom('accounts').select('id').where('origin_contact_id', '=', contact.id).executeTakeFirst();
+  if (existing) return existing.id;
+  const owner = await db.selectFrom('accounts').select('owner_id').where('id', '=', contact.account_id).executeTakeFirstOrThrow();
+  const now = clock.now().toISOString();
+  const { id: accountId } = await db
+    .insertInto('accounts')
+    .values({
+      name: contact.departure_destination,
+      owner_id: owner.owner_id,
+      status: 'prospect',
+      notes: `Opened by following ${contact.name}, who left a customer of ours.`,
+      customer_since: null,
+      origin_contact_id: contact.id,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAudit(db, {
+    entity_type: 'account',
+    entity_id: accountId,
+    account_id: accountId,
+    user_id: user.id,
+    action: 'created',
+    changes: { name: [null, contact.departure_destination], origin_contact_id: [null, contact.id] },
+    context: `departure:${contact.id}`,
+    at: now,
+  });
+  await createContact(db, clock, user, accountId, { name: contact.name, email: undefined, roles: [] }, { context: `departure:${contact.id}` });
+  await db
+    .updateTable('commitments')
+    .set({ done_at: now })
+    .where('departed_contact_id', '=', contact.id)
+    .where('playbook_step', '=', 'follow_leaver')
+    .where('done_at', 'is', null)
+    .execute();
+  return accountId;
+}

@@ -1,0 +1,353 @@
+import { DateTime } from 'luxon';
+import type { ContactRole, ContactStatus } from '../contacts/contacts.table.js';
+
+// The risk rules: pure functions of an account's loaded data and "now" in the viewer's zone.
+// One rule per small function, gathered in one table with its code, severity, weight and next action.
+
+export interface RiskContact {
+  id: number;
+  name: string;
+  status: ContactStatus;
+  roles: ContactRole[];
+  started_in_role_on: string | null;
+  leaving_on: string | null;
+  left_on: string | null;
+  replacement_contact_id: number | null;
+  /** Last touchpoint of any kind with this contact. */
+  last_touch_at: string | null;
+  /** Last meeting, coffee or meal with them at an outside-the-office location. */
+  last_outside_meeting_at: string | null;
+  touchpoint_count: number;
+}
+
+export interface RiskAccount {
+  id: number;
+  meeting_cadence_days: number;
+  created_at: string;
+}
+
+export interface OverdueItem {
+  description: string;
+  due_on: string;
+  contact_id: number | null;
+  contact_name: string | null;
+}
+
+export interface AccountRiskInput {
+  account: RiskAccount;
+  contacts: RiskContact[];
+  last_touchpoint_at: string | null;
+  overdue_commitments: OverdueItem[];
+  overdue_complaint_follow_ups: OverdueItem[];
+}
+
+export interface RiskClock {
+  now: Date;
+  zone: string;
+}
+
+export type Severity = 'low' | 'medium' | 'high';
+
+export interface RaisedFlag {
+  message: string;
+  contact_id?: number;
+}
+
+export interface RiskRule {
+  code: string;
+  severity: Severity;
+  weight: number;
+  /** Short label for dashboards. */
+  label: string;
+  next_action: string;
+  evaluate(input: AccountRiskInput, today: LocalDay): RaisedFlag[];
+}
+
+/** Calendar arithmetic in the viewer's zone: "today", and whole days since an instant or date. */
+export class LocalDay {
+  readonly today: DateTime;
+  constructor({ now, zone }: RiskClock) {
+    this.today = DateTime.fromJSDate(now).setZone(zone).startOf('day');
+  }
+  /** Whole calendar days from an instant (UTC ISO) to today, in the viewer's zone. */
+  daysSinceInstant(iso: string): number {
+    const day = DateTime.fromISO(iso, { zone: 'utc' }).setZone(this.today.zone).startOf('day');
+    return Math.round(this.today.diff(day, 'days').days);
+  }
+  daysSinceDate(date: string): number {
+    return Math.round(this.today.diff(DateTime.fromISO(date, { zone: this.today.zone }), 'days').days);
+  }
+  get isoDate(): string {
+    return this.today.toISODate()!;
+  }
+}
+
+const warmWindowDays = 90;
+const quietWindowDays = 45;
+const newInRoleDays = 90;
+
+/** Still at the customer: a contact who is leaving still holds their roles until they go. */
+const isActive = (contact: RiskContact) => contact.status !== 'left';
+const holds = (role: ContactRole) => (contact: RiskContact) => contact.roles.includes(role);
+const activeWith = (input: AccountRiskInput, role: ContactRole) => input.contacts.filter(isActive).filter(holds(role));
+const touchedWithin = (today: LocalDay, days: number) => (contact: RiskContact) =>
+  contact.last_touch_at !== null && today.daysSinceInstant(contact.last_touch_at) <= days;
+const roleName = (role: ContactRole) => (role === 'decision_maker' ? 'decision-maker' : role === 'boss' ? "decision-maker's boss" : role);
+const formatDate = (date: string) => DateTime.fromISO(date).toFormat('d LLL yyyy');
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The decision-maker meeting clock: when we last met an active decision-maker outside the office. */
+export function decisionMakerMeeting(input: AccountRiskInput, today: LocalDay) {
+  const decisionMakers = activeWith(input, 'decision_maker');
+  if (decisionMakers.length === 0) return null;
+  const lastMet = decisionMakers
+    .filter((contact) => contact.last_outside_meeting_at !== null)
+    .sort((a, b) => b.last_outside_meeting_at!.localeCompare(a.last_outside_meeting_at!))[0];
+  const cadence = input.account.meeting_cadence_days;
+  // Never met outside: the clock runs from when the account was opened.
+  const daysSince = lastMet ? today.daysSinceInstant(lastMet.last_outside_meeting_at!) : today.daysSinceInstant(input.account.created_at);
+  return {
+    contact: lastMet ?? decisionMakers[0]!,
+    never_met: !lastMet,
+    last_met_at: lastMet?.last_outside_meeting_at ?? null,
+    days_since: daysSince,
+    cadence_days: cadence,
+    /** Days until the next meeting is due; negative when overdue. */
+    due_in_days: cadence - daysSince,
+    due_on: today.today.plus({ days: cadence - daysSince }).toISODate()!,
+  };
+}
+
+export const riskRules: RiskRule[] = [
+  {
+    code: 'no_decision_maker',
+    severity: 'high',
+    weight: 35,
+    label: 'No decision-maker',
+    next_action: 'Find out who signs off on the purchase and ask your contacts for an introduction.',
+    evaluate: (input) => (activeWith(input, 'decision_maker').length === 0 ? [{ message: 'Nobody active at this account is known to make the decision.' }] : []),
+  },
+  {
+    code: 'single_threaded',
+    severity: 'high',
+    weight: 25,
+    label: 'Single-threaded',
+    next_action: 'Ask whether all your prime contacts left tomorrow — then meet a second and a third person this month.',
+    evaluate(input, today) {
+      const warm = input.contacts.filter(isActive).filter(touchedWithin(today, warmWindowDays));
+      if (warm.length >= 2) return [];
+      const message =
+        warm.length === 1
+          ? `Only ${warm[0]!.name} has been in touch in the last ${warmWindowDays} days: if they left tomorrow, nobody would know you.`
+          : `Nobody at this account has been in touch in the last ${warmWindowDays} days.`;
+      return [{ message, ...(warm[0] ? { contact_id: warm[0].id } : {}) }];
+    },
+  },
+  {
+    code: 'decision_maker_meeting_overdue',
+    severity: 'medium',
+    weight: 20,
+    label: 'Decision-maker meeting overdue',
+    next_action: 'Book a coffee outside the office — early, before their day starts.',
+    evaluate(input, today) {
+      const meeting = decisionMakerMeeting(input, today);
+      if (!meeting || meeting.due_in_days >= 0) return [];
+      const overdue = -meeting.due_in_days;
+      const who = `${meeting.contact.name} (decision-maker)`;
+      const message = meeting.never_met
+        ? `Never met ${who} outside the office — ${plural(overdue, 'day')} overdue on a ${meeting.cadence_days}-day cadence.`
+        : `No coffee with ${who} outside the office for ${plural(meeting.days_since, 'day')} — ${plural(overdue, 'day')} overdue on a ${meeting.cadence_days}-day cadence.`;
+      return [{ message, contact_id: meeting.contact.id }];
+    },
+  },
+  {
+    code: 'boss_unknown',
+    severity: 'low',
+    weight: 10,
+    label: 'Boss unknown',
+    next_action: 'Find out who the decision-maker reports to and ask for an introduction.',
+    evaluate: (input) => (activeWith(input, 'boss').length === 0 ? [{ message: "We don't know the decision-maker's boss." }] : []),
+  },
+  {
+    code: 'no_users_engaged',
+    severity: 'low',
+    weight: 10,
+    label: 'No users engaged',
+    next_action: 'Visit the people who use what you sell day to day; they notice problems first.',
+    evaluate(input, today) {
+      const users = activeWith(input, 'user');
+      if (users.some(touchedWithin(today, warmWindowDays))) return [];
+      return [
+        {
+          message:
+            users.length === 0
+              ? 'No one who uses the product day to day is in the buying chain.'
+              : `No touchpoint with a user (${users.map((user) => user.name).join(', ')}) in the last ${warmWindowDays} days.`,
+        },
+      ];
+    },
+  },
+  {
+    code: 'no_influencers',
+    severity: 'low',
+    weight: 5,
+    label: 'No influencers',
+    next_action: 'Ask who else has a say in the purchase — IT, finance, a department head.',
+    evaluate: (input) => (activeWith(input, 'influencer').length === 0 ? [{ message: 'No one who influences the purchase is known.' }] : []),
+  },
+  {
+    code: 'key_contact_leaving',
+    severity: 'high',
+    weight: 35,
+    label: 'Key contact leaving',
+    next_action: 'Meet the successor before the handover, ask the leaver for an introduction and where they are going.',
+    evaluate: (input) =>
+      input.contacts
+        .filter((contact) => contact.status === 'leaving' && (holds('decision_maker')(contact) || holds('boss')(contact)))
+        .map((contact) => ({
+          message: `${contact.name} (${roleName(holds('decision_maker')(contact) ? 'decision_maker' : 'boss')}) is leaving${contact.leaving_on ? ` on ${formatDate(contact.leaving_on)}` : ''}.`,
+          contact_id: contact.id,
+        })),
+  },
+  {
+    code: 'key_contact_left_unreplaced',
+    severity: 'high',
+    weight: 35,
+    label: 'Decision-maker left, not replaced',
+    next_action: 'Introduce yourself to whoever took over, offer help, and present the account history.',
+    evaluate(input) {
+      if (activeWith(input, 'decision_maker').length > 0) return [];
+      const departed = input.contacts
+        .filter((contact) => contact.status === 'left' && holds('decision_maker')(contact))
+        .sort((a, b) => (b.left_on ?? '').localeCompare(a.left_on ?? ''))[0];
+      if (!departed) return [];
+      return [
+        {
+          message: `${departed.name} (decision-maker) left${departed.left_on ? ` on ${formatDate(departed.left_on)}` : ''} and no one has been named to decide in their place.`,
+          contact_id: departed.id,
+        },
+      ];
+    },
+  },
+  {
+    code: 'new_key_contact',
+    severity: 'medium',
+    weight: 10,
+    label: 'New decision-maker',
+    next_action: 'Meet them soon: introduce yourself, offer help, and walk them through the account history.',
+    evaluate: (input, today) =>
+      activeWith(input, 'decision_maker')
+        .filter((contact) => contact.started_in_role_on !== null && today.daysSinceDate(contact.started_in_role_on) < newInRoleDays)
+        .filter((contact) => contact.touchpoint_count < 2)
+        .map((contact) => ({
+          message: `${contact.name} became decision-maker on ${formatDate(contact.started_in_role_on!)} and we have met them ${contact.touchpoint_count === 0 ? 'not at all' : 'only once'}.`,
+          contact_id: contact.id,
+        })),
+  },
+  {
+    code: 'account_gone_quiet',
+    severity: 'medium',
+    weight: 20,
+    label: 'Gone quiet',
+    next_action: 'Call or drop by with something useful — a usage review, a tip, a relevant introduction.',
+    evaluate(input, today) {
+      if (input.last_touchpoint_at && today.daysSinceInstant(input.last_touchpoint_at) <= quietWindowDays) return [];
+      return [
+        {
+          message: input.last_touchpoint_at
+            ? `No touchpoint with anyone for ${plural(today.daysSinceInstant(input.last_touchpoint_at), 'day')}.`
+            : 'No touchpoint with anyone yet.',
+        },
+      ];
+    },
+  },
+  {
+    code: 'commitment_overdue',
+    severity: 'medium',
+    weight: 10,
+    label: 'Promise overdue',
+    next_action: 'Keep the promise today, or call and agree a new date — never let it slide silently.',
+    evaluate(input, today) {
+      const late = input.overdue_commitments;
+      if (late.length === 0) return [];
+      const first = late[0]!;
+      const more = late.length > 1 ? ` (and ${plural(late.length - 1, 'more promise')})` : '';
+      return [
+        {
+          message: `“${first.description}”${first.contact_name ? ` for ${first.contact_name}` : ''} was due ${formatDate(first.due_on)} — ${plural(today.daysSinceDate(first.due_on), 'day')} late${more}.`,
+          ...(first.contact_id ? { contact_id: first.contact_id } : {}),
+        },
+      ];
+    },
+  },
+  {
+    code: 'complaint_follow_up_overdue',
+    severity: 'medium',
+    weight: 15,
+    label: 'Complaint follow-up overdue',
+    next_action: 'Follow up now and verify the customer is 100% satisfied with how it was fixed.',
+    evaluate(input, today) {
+      const late = input.overdue_complaint_follow_ups;
+      if (late.length === 0) return [];
+      const first = late[0]!;
+      return [
+        {
+          message: `Follow-up on the complaint “${first.description}”${first.contact_name ? ` from ${first.contact_name}` : ''} was due ${formatDate(first.due_on)} — ${plural(today.daysSinceDate(first.due_on), 'day')} late.`,
+          ...(first.contact_id ? { contact_id: first.contact_id } : {}),
+        },
+      ];
+    },
+  },
+];
+
+export const riskRuleByCode = new Map(riskRules.map((rule) => [rule.code, rule]));
+
+export type RiskLevel = 'ok' | 'watch' | 'at_risk' | 'critical';
+export const riskLevels: RiskLevel[] = ['ok', 'watch', 'at_risk', 'critical'];
+
+export function levelFor(score: number): RiskLevel {
+  return score >= 80 ? 'critical' : score >= 50 ? 'at_risk' : score >= 20 ? 'watch' : 'ok';
+}
+
+export interface Flag extends RaisedFlag {
+  code: string;
+  severity: Severity;
+  label: string;
+  next_action: string;
+}
+
+export interface AccountRisk {
+  account_id: number;
+  score: number;
+  level: RiskLevel;
+  flags: Flag[];
+  decision_maker_meeting: ReturnType<typeof decisionMakerMeeting>;
+  /** Everyone with a warm relationship (a touchpoint in 90 days): if they all left, nobody would know us. */
+  warm_contacts: { id: number; name: string }[];
+}
+
+/** Scores one account: each rule counts its weight once, whatever number of flags it raises; capped at 100. */
+export function assessAccount(input: AccountRiskInput, clock: RiskClock): AccountRisk {
+  const today = new LocalDay(clock);
+  const flags: Flag[] = [];
+  let score = 0;
+  for (const rule of riskRules) {
+    const raised = rule.evaluate(input, today);
+    if (raised.length === 0) continue;
+    score += rule.weight;
+    for (const flag of raised)
+      flags.push({ code: rule.code, severity: rule.severity, label: rule.label, next_action: rule.next_action, ...flag });
+  }
+  score = Math.min(100, score);
+  return {
+    account_id: input.account.id,
+    score,
+    level: levelFor(score),
+    flags,
+    decision_maker_meeting: decisionMakerMeeting(input, today),
+    warm_contacts: input.contacts
+      .filter(isActive)
+      .filter(touchedWithin(today, warmWindowDays))
+      .map(({ id, name }) => ({ id, name })),
+  };
+}

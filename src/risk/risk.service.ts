@@ -1,0 +1,158 @@
+import type { Clock } from '../clock.js';
+import type { Database, DbOrTx } from '../db/database.js';
+import { accountVisibleTo } from '../accounts/account-access.js';
+import type { ContactRole } from '../contacts/contacts.table.js';
+import type { CurrentUser } from '../users/users.service.js';
+import type { ExpressionBuilder } from 'kysely';
+import {
+  type AccountRisk,
+  type AccountRiskInput,
+  LocalDay,
+  type OverdueItem,
+  type RiskClock,
+  type RiskContact,
+  assessAccount,
+} from './risk.rules.js';
+
+/** Which accounts to assess: given ids (already authorized), or all the user may see (optionally one owner's). */
+export type AccountScope = { ids: number[] } | { visibleTo: CurrentUser; ownerId?: number };
+
+export interface AccountWithRisk {
+  account: { id: number; name: string; owner_id: number; owner_name: string; status: string; meeting_cadence_days: number };
+  risk: AccountRisk;
+}
+
+function inScope(scope: AccountScope) {
+  return (eb: ExpressionBuilder<Database, 'accounts'>) => {
+    if ('ids' in scope) return eb('accounts.id', 'in', scope.ids.length > 0 ? scope.ids : [-1]);
+    const conditions = [accountVisibleTo(scope.visibleTo)(eb), eb('accounts.archived', '=', 0)];
+    if (scope.ownerId !== undefined) conditions.push(eb('accounts.owner_id', '=', scope.ownerId));
+    return eb.and(conditions);
+  };
+}
+
+/**
+ * Risk for every account in scope, riskiest first, set-based: five queries whatever the number of
+ * accounts (accounts, contacts, roles, late promises, late complaint follow-ups).
+ */
+export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: RiskClock): Promise<AccountWithRisk[]> {
+  const today = new LocalDay(clock).isoDate;
+  const accountIds = db.selectFrom('accounts').select('accounts.id').where(inScope(scope));
+  const [accounts, contacts, roles, commitments, complaints] = await Promise.all([
+    db
+      .selectFrom('accounts')
+      .innerJoin('users', 'users.id', 'accounts.owner_id')
+      .select([
+        'accounts.id',
+        'accounts.name',
+        'accounts.owner_id',
+        'users.name as owner_name',
+        'accounts.status',
+        'accounts.meeting_cadence_days',
+        'accounts.created_at',
+        'accounts.last_touchpoint_at',
+      ])
+      .where(inScope(scope))
+      .execute(),
+    db
+      .selectFrom('contacts')
+      .select([
+        'id',
+        'account_id',
+        'name',
+        'status',
+        'started_in_role_on',
+        'leaving_on',
+        'left_on',
+        'replacement_contact_id',
+        'last_touch_at',
+        'last_outside_meeting_at',
+        'touchpoint_count',
+      ])
+      .where('account_id', 'in', accountIds)
+      .where('archived', '=', 0)
+      .execute(),
+    db.selectFrom('contact_roles').select(['contact_id', 'role']).where('account_id', 'in', accountIds).execute(),
+    db
+      .selectFrom('commitments')
+      .leftJoin('contacts', 'contacts.id', 'commitments.contact_id')
+      .select(['commitments.account_id', 'commitments.description', 'commitments.due_on', 'commitments.contact_id', 'contacts.name as contact_name'])
+      .where('commitments.account_id', 'in', accountIds)
+      .where('commitments.done_at', 'is', null)
+      .where('commitments.due_on', '<', today)
+      .orderBy('commitments.due_on')
+      .execute(),
+    db
+      .selectFrom('complaints')
+      .leftJoin('contacts', 'contacts.id', 'complaints.contact_id')
+      .select(['complaints.account_id', 'complaints.issue as description', 'complaints.follow_up_due_on as due_on', 'complaints.contact_id', 'contacts.name as contact_name'])
+      .where('complaints.account_id', 'in', accountIds)
+      .where('complaints.verified_on', 'is', null)
+      .where('complaints.follow_up_due_on', '<', today)
+      .orderBy('complaints.follow_up_due_on')
+      .execute(),
+  ]);
+
+  const rolesOf = groupBy(roles, (row) => row.contact_id);
+  const contactsOf = groupBy(contacts, (row) => row.account_id);
+  const commitmentsOf = groupBy(commitments, (row) => row.account_id);
+  const complaintsOf = groupBy(complaints, (row) => row.account_id);
+
+  return accounts
+    .map(({ created_at, last_touchpoint_at, ...account }) => {
+      const input: AccountRiskInput = {
+        account: { id: account.id, meeting_cadence_days: account.meeting_cadence_days, created_at },
+        contacts: (contactsOf.get(account.id) ?? []).map(
+          (contact): RiskContact => ({ ...contact, roles: (rolesOf.get(contact.id) ?? []).map((row) => row.role as ContactRole) }),
+        ),
+        last_touchpoint_at,
+        overdue_commitments: (commitmentsOf.get(account.id) ?? []) as OverdueItem[],
+        overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
+      };
+      return { account, risk: assessAccount(input, clock) };
+    })
+    .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
+}
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+/** Risk of one account the caller has already been authorized for. */
+export async function assessOneAccount(db: DbOrTx, accountId: number, clock: RiskClock): Promise<AccountRisk> {
+  const [row] = await assessAccounts(db, { ids: [accountId] }, clock);
+  if (!row) throw new Error(`account ${accountId} vanished while assessing its risk`);
+  return row.risk;
+}
+
+export const riskClockFor = (clock: Clock, user: Pick<CurrentUser, 'time_zone'>): RiskClock => ({ now: clock.now(), zone: user.time_zone });
+
+export function riskToJson(risk: AccountRisk) {
+  return {
+    score: risk.score,
+    level: risk.level,
+    flags: risk.flags.map((flag) => ({
+      code: flag.code,
+      severity: flag.severity,
+      message: flag.message,
+      next_action: flag.next_action,
+      ...(flag.contact_id !== undefined ? { contact_id: flag.contact_id } : {}),
+    })),
+    decision_maker_meeting: risk.decision_maker_meeting && {
+      contact_id: risk.decision_maker_meeting.contact.id,
+      last_met_at: risk.decision_maker_meeting.last_met_at,
+      cadence_days: risk.decision_maker_meeting.cadence_days,
+      due_on: risk.decision_maker_meeting.due_on,
+      due_in_days: risk.decision_maker_meeting.due_in_days,
+    },
+    bus_factor: risk.warm_contacts.length,
+    warm_contacts: risk.warm_contacts,
+  };
+}
