@@ -1,0 +1,73 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assessAccounts } from '../../src/risk/risk.service.js';
+import type { CurrentUser } from '../../src/users/users.service.js';
+import { type TestApp, createTestApp, testNow } from '../support/test-app.js';
+
+/** Counts the statements the database answered (subqueries are part of their statement). */
+class QueryCounter implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.count += 1;
+    return args.result;
+  }
+}
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+async function repWithAccounts(count: number): Promise<CurrentUser> {
+  const rep = await t.make.user();
+  for (let index = 0; index < count; index++) {
+    const account = await t.make.account(rep, { name: `Account ${String(index).padStart(3, '0')}` });
+    const decisionMaker = await t.make.contact(rep, account.id, { name: `Decider ${index}`, roles: ['decision_maker'] });
+    await t.make.contact(rep, account.id, { name: `User ${index}`, roles: ['user'] });
+    if (index % 3 === 0)
+      await t.make.touchpoint(rep, account.id, { contact_ids: [decisionMaker.id], kind: 'coffee', location: 'outside_office', occurred_at: '2026-11-20T07:30:00Z', next_step: 'Send quote', next_step_due_on: '2026-11-21' });
+  }
+  return rep;
+}
+
+describe('risk for a list of accounts', () => {
+  it('takes the same small number of queries for 3 accounts as for 300', async () => {
+    const few = await repWithAccounts(3);
+    const many = await repWithAccounts(300);
+    const clock = { now: new Date(testNow), zone: 'UTC' };
+
+    const counter = new QueryCounter();
+    const counted = t.db.withPlugin(counter);
+    const small = await assessAccounts(counted, { visibleTo: few }, clock);
+    const queriesForFew = counter.count;
+    counter.count = 0;
+    const large = await assessAccounts(counted, { visibleTo: many }, clock);
+
+    expect(small).toHaveLength(3);
+    expect(large).toHaveLength(300);
+    expect(counter.count).toBe(queriesForFew);
+    expect(queriesForFew).toBeLessThanOrEqual(5);
+  });
+
+  it('reads the data: a coffee outside restarts the clock, a late next step is a late promise', async () => {
+    const rep = await t.make.user({ time_zone: 'America/New_York' });
+    const account = await t.make.account(rep, { name: 'Harbor Dental' });
+    const maria = await t.make.contact(rep, account.id, { name: 'Maria Lopez', roles: ['decision_maker'] });
+    const clock = { now: new Date(testNow), zone: rep.time_zone };
+    const flagsNow = async () => (await assessAccounts(t.db, { ids: [account.id] }, clock))[0]!.risk.flags.map((flag) => flag.code);
+
+    await t.make.touchpoint(rep, account.id, { contact_ids: [maria.id], kind: 'call', location: 'phone', occurred_at: '2026-11-22T15:00:00Z' });
+    await t.make.touchpoint(rep, account.id, { contact_ids: [maria.id], kind: 'meeting', location: 'customer_office', occurred_at: '2026-11-22T16:00:00Z' });
+    await t.db.updateTable('accounts').set({ created_at: '2026-09-01T00:00:00.000Z' }).where('id', '=', account.id).execute();
+    expect(await flagsNow()).toContain('decision_maker_meeting_overdue');
+
+    await t.make.touchpoint(rep, account.id, { contact_ids: [maria.id], kind: 'coffee', location: 'outside_office', occurred_at: '2026-11-10T12:30:00Z', next_step: 'Send the toner price list', next_step_due_on: '2026-11-20' });
+    const flags = await flagsNow();
+    expect(flags).not.toContain('decision_maker_meeting_overdue');
+    expect(flags).toContain('commitment_overdue');
+  });
+});
