@@ -17,7 +17,7 @@ export const demoLogins = [
 ] as const;
 
 /** A small deterministic random source, so the demo company is the same on every machine. */
-function randomSource(seed: number) {
+export function randomSource(seed: number) {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -108,7 +108,7 @@ const accounts: AccountPlan[] = [
   ] },
 ];
 
-const summaries: Record<TouchpointKind, string[]> = {
+export const summaries: Record<TouchpointKind, string[]> = {
   coffee: ['Coffee at 7:30 before their day started; talked about next quarter’s volumes.', 'Breakfast coffee; reviewed how the new device is working for the team.'],
   meal: ['Lunch to review the year; they want fewer service calls.', 'Dinner after the trade show; discussed expansion to a second site.'],
   meeting: ['Quarterly business review: uptime, toner usage and cost per page.', 'Walked through the lease renewal options.'],
@@ -209,6 +209,7 @@ function demoTouchpoint(now: DateTime, daysAgo: number, kind: TouchpointKind, lo
     next_step_due_on: undefined,
     contact_updates: [],
     new_contacts: [],
+    gap_answers: {},
   };
 }
 

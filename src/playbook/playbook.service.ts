@@ -91,7 +91,6 @@ const keyRoles: ContactRole[] = ['decision_maker', 'boss'];
  */
 export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, input: DepartureInput) {
   const contact = await getContactForUser(db, user, contactId);
-  const account = await db.selectFrom('accounts').select(['id', 'owner_id']).where('id', '=', contact.account_id).executeTakeFirstOrThrow();
   const today = DateTime.fromJSDate(clock.now()).setZone(user.time_zone).startOf('day');
   const departureDay = DateTime.fromISO(input.left_on, { zone: user.time_zone });
   const hasLeft = departureDay <= today;
@@ -109,15 +108,8 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
     }, { context });
   } else if (input.replacement_contact_id !== undefined) {
     if (input.replacement_contact_id === contact.id) throw new ValidationFailed({ replacement_contact_id: 'Someone cannot replace themselves' });
-    replacement = await db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('id', '=', input.replacement_contact_id)
-      .where('account_id', '=', contact.account_id)
-      .where('status', '!=', 'left')
-      .executeTakeFirst()
-      .then((row) => (row ? getContactForUser(db, user, row.id) : undefined));
-    if (!replacement) throw new ValidationFailed({ replacement_contact_id: 'Choose someone still at this account' });
+    replacement = await getContactForUser(db, user, input.replacement_contact_id).catch(() => undefined);
+    if (!replacement || replacement.account_id !== contact.account_id || replacement.status === 'left') throw new ValidationFailed({ replacement_contact_id: 'Choose someone still at this account' });
     await promoteReplacement(db, clock, user, contact, replacement, input.left_on, context);
   }
 
@@ -148,16 +140,27 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
     });
   }
 
-  const successorId = replacement?.id ?? contact.replacement_contact_id;
+  await writePlaybook(db, clock, user, contact.id, hasLeft ? leftSteps : leavingSteps);
+  return getContactForUser(db, user, contact.id);
+}
+
+/**
+ * Creates the steps once (the unique index on departed contact + step makes a repeat a no-op)
+ * and rewrites the open ones so they name the successor, destination and advocates as now known.
+ */
+async function writePlaybook(db: DbOrTx, clock: Clock, user: CurrentUser, departedId: number, steps: PlaybookStep[]) {
+  const contact = await getContactForUser(db, user, departedId);
+  const account = await db.selectFrom('accounts').select('owner_id').where('id', '=', contact.account_id).executeTakeFirstOrThrow();
+  const today = DateTime.fromJSDate(clock.now()).setZone(user.time_zone).startOf('day');
+  const leavingOn = contact.leaving_on ? DateTime.fromISO(contact.leaving_on, { zone: user.time_zone }) : today.plus({ days: 14 });
   const colleagues = await listContactsForAccount(db, contact.account_id);
-  const successor = colleagues.find((colleague) => colleague.id === successorId);
+  const successor = colleagues.find((colleague) => colleague.id === contact.replacement_contact_id);
   const stepContext: StepContext = {
     leaver: contact.name,
     successor: successor?.name ?? null,
-    destination: after.departure_destination,
-    advocates: advocatesFor(colleagues, [contact.id, successorId ?? -1]),
+    destination: contact.departure_destination,
+    advocates: advocatesFor(colleagues, [contact.id, successor?.id ?? -1]),
   };
-  const steps = hasLeft ? leftSteps : leavingSteps;
   await db
     .insertInto('commitments')
     .values(
@@ -166,18 +169,17 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
         contact_id: successor?.id ?? contact.id,
         owner_id: account.owner_id,
         description: step.describe(stepContext),
-        due_on: step.dueInDays(today, departureDay).toISODate()!,
+        due_on: step.dueInDays(today, leavingOn).toISODate()!,
         done_at: null,
         source: 'playbook' as const,
         touchpoint_id: null,
         departed_contact_id: contact.id,
         playbook_step: step.step,
-        created_at: now,
+        created_at: clock.now().toISOString(),
       })),
     )
     .onConflict((conflict) => conflict.columns(['departed_contact_id', 'playbook_step']).doNothing())
     .execute();
-  // Steps written before the replacement was known now name them.
   for (const step of [...leavingSteps, ...leftSteps])
     await db
       .updateTable('commitments')
@@ -186,7 +188,37 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
       .where('playbook_step', '=', step.step)
       .where('done_at', 'is', null)
       .execute();
-  return getContactForUser(db, user, contact.id);
+}
+
+/** A decision-maker or boss heard to be leaving (at a meeting, or by PATCH) starts the "leaving" playbook. */
+export async function startLeavingPlaybook(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number): Promise<boolean> {
+  const contact = await getContactForUser(db, user, contactId);
+  if (contact.status !== 'leaving' || !contact.roles.some((role) => keyRoles.includes(role))) return false;
+  await writePlaybook(db, clock, user, contact.id, leavingSteps);
+  return true;
+}
+
+/** Names who will take over from a departing contact; they take over the leaver's key roles. */
+export async function nameSuccessor(db: DbOrTx, clock: Clock, user: CurrentUser, leaverId: number, successorId: number, context: string) {
+  const leaver = await getContactForUser(db, user, leaverId);
+  const successor = await getContactForUser(db, user, successorId);
+  if (successor.account_id !== leaver.account_id || successor.id === leaver.id)
+    throw new ValidationFailed({ replacement_contact_id: 'Choose someone else at this account' });
+  await promoteReplacement(db, clock, user, leaver, successor, leaver.leaving_on ?? leaver.left_on ?? DateTime.fromJSDate(clock.now()).toISODate()!, context);
+  const now = clock.now().toISOString();
+  await db.updateTable('contacts').set({ replacement_contact_id: successor.id, updated_at: now, version: leaver.version + 1 }).where('id', '=', leaver.id).execute();
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: leaver.id,
+    account_id: leaver.account_id,
+    user_id: user.id,
+    action: 'updated',
+    changes: diff(leaver, { replacement_contact_id: successor.id }),
+    context,
+    at: now,
+  });
+  const steps = leaver.status === 'left' ? leftSteps : leaver.status === 'leaving' ? leavingSteps : [];
+  if (steps.length > 0) await writePlaybook(db, clock, user, leaver.id, steps);
 }
 
 /** Champions first, then the warmest remaining active contacts: the people to ask to speak for us. */

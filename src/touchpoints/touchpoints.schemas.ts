@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { asArray, blankToUndefined, entityId, optionalDate, optionalText } from '../http/fields.js';
 import { contactPatchSchema, newContactSchema } from '../contacts/contacts.schemas.js';
+import { gapAnswersSchema } from './gap-prompts.js';
 import { touchpointKinds, touchpointLocations } from './touchpoints.table.js';
 
 /**
@@ -19,9 +20,10 @@ const occurredAt = (zone: string) =>
     return parsed.toUTC().toISO()!;
   });
 
+/** What was learned about someone who took part; `note` is kept in their change history. */
 export const contactUpdateSchema = contactPatchSchema
   .pick({ title: true, roles: true, reports_to_contact_id: true, status: true, leaving_on: true, notice: true })
-  .extend({ contact_id: entityId });
+  .extend({ contact_id: entityId, note: optionalText(2000) });
 
 export function touchpointSchema(zone: string, now: Date) {
   return z
@@ -38,6 +40,7 @@ export function touchpointSchema(zone: string, now: Date) {
       next_step_due_on: optionalDate,
       contact_updates: z.array(contactUpdateSchema).default([]),
       new_contacts: z.array(newContactSchema).max(20).default([]),
+      gap_answers: gapAnswersSchema,
     })
     .superRefine((input, ctx) => {
       if (input.next_step_due_on && !input.next_step)

@@ -1,7 +1,11 @@
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { type Contact, createContact, updateContact } from '../contacts/contacts.service.js';
-import { HttpError, ValidationFailed } from '../http/errors.js';
+import { ValidationFailed } from '../http/errors.js';
+import { inPart } from '../http/validation.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { startLeavingPlaybook } from '../playbook/playbook.service.js';
+import { answerGaps } from './gap-prompts.js';
 import type { Paging } from '../http/pagination.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { TouchpointInput } from './touchpoints.schemas.js';
@@ -9,18 +13,6 @@ import { faceToFaceKinds, type TouchpointRow } from './touchpoints.table.js';
 import { sql } from 'kysely';
 
 export type Touchpoint = TouchpointRow & { contacts: { id: number; name: string }[] };
-
-/** Re-keys a nested part's field errors so they name the row they belong to. */
-async function inPart<T>(prefix: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ValidationFailed && error.fields)
-      throw new ValidationFailed(Object.fromEntries(Object.entries(error.fields).map(([key, message]) => [`${prefix}.${key}`, message])));
-    if (error instanceof HttpError && error.status === 404) throw new ValidationFailed({ [prefix]: 'Not a contact at this account' });
-    throw error;
-  }
-}
 
 /**
  * Logs a touchpoint with everyone who took part, the people met for the first time and what was
@@ -65,11 +57,16 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
   const created: Contact[] = [];
   for (const [index, newContact] of input.new_contacts.entries())
     created.push(await inPart(`new_contacts.${index}`, () => createContact(db, clock, user, accountId, newContact, { context })));
+  const gaps = await answerGaps(db, clock, user, accountId, input.gap_answers, context);
+  created.push(...gaps.created);
   const updated: Contact[] = [];
-  for (const [index, { contact_id, ...patch }] of input.contact_updates.entries())
+  for (const [index, { contact_id, note, ...patch }] of input.contact_updates.entries()) {
     updated.push(await inPart(`contact_updates.${index}`, () => updateContact(db, clock, user, contact_id, patch, { context })));
+    if (note) await noteAboutContact(db, user, updated.at(-1)!, note, context, now);
+    if (patch.status === 'leaving') await startLeavingPlaybook(db, clock, user, contact_id);
+  }
 
-  const participantIds = [...new Set([...input.contact_ids, ...created.map((contact) => contact.id)])];
+  const participantIds = [...new Set([...input.contact_ids, ...input.new_contacts.map((_, index) => created[index]!.id), ...gaps.participants])];
   if (participantIds.length > 0)
     await db
       .insertInto('touchpoint_contacts')
@@ -107,6 +104,20 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
   await recordTouchSummaries(db, accountId, participantIds, input);
   const [touchpoint] = await withParticipants(db, [await db.selectFrom('touchpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow()]);
   return { touchpoint: touchpoint!, created, updated };
+}
+
+/** Something learned about a person at a meeting, kept in their change history. */
+async function noteAboutContact(db: DbOrTx, user: CurrentUser, contact: Contact, note: string, context: string, at: string) {
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: contact.id,
+    account_id: contact.account_id,
+    user_id: user.id,
+    action: 'noted',
+    changes: { note: [null, note] },
+    context,
+    at,
+  });
 }
 
 /** Keeps the touchpoint summaries on contacts and the account current; a backdated touchpoint never moves them back. */
