@@ -22,6 +22,7 @@ import { adminPages, loginPages, meApi, settingsPages } from './users/users.rout
 import { dashboardPages } from './dashboard/dashboard.routes.js';
 import { playbookApi, playbookPages } from './playbook/playbook.routes.js';
 import { riskApi } from './risk/risk.routes.js';
+import { reportsPages } from './reports/reports.routes.js';
 
 const publicFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -96,6 +97,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(requirePageUser);
   app.get('/', (_req, res) => res.redirect('/accounts'));
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
+  app.use(reportsPages(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

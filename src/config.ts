@@ -8,6 +8,7 @@ const configSchema = z.object({
   MAIL_FROM: z.string().default('Buychain <buychain@localhost>'),
   SESSION_SECRET: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
 });
 
 export interface Config {
@@ -20,6 +21,8 @@ export interface Config {
   /** Cookies get the Secure flag when the public address is https. */
   secureCookies: boolean;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+  /** Headless Chromium for PDFs; when it is missing, reports are printed from the browser. */
+  chromiumPath: string;
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
@@ -40,5 +43,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     sessionSecret: values.SESSION_SECRET ?? 'buychain-development-secret-change-me',
     secureCookies: baseUrl.startsWith('https://'),
     logLevel: values.LOG_LEVEL,
+    chromiumPath: values.CHROMIUM_PATH,
   };
 }

@@ -7,6 +7,7 @@ import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
 import { createMailer } from './mail/mailer.js';
+import { closeSharedChromium } from './pdf/chromium.js';
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel });
@@ -26,6 +27,7 @@ const server = app.listen(config.port, () => logger.info(`Buychain is listening 
 async function shutDown(signal: string) {
   logger.info({ signal }, 'shutting down');
   server.close();
+  await closeSharedChromium();
   await db.destroy();
   process.exit(0);
 }

@@ -1,0 +1,51 @@
+import { accessSync, constants } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+// No sandbox (containers run as root), no GPU, and nothing that phones home or updates itself.
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Checked on every use, so installing Chromium needs no restart. */
+export function isChromiumInstalled(executablePath: string): boolean {
+  try {
+    accessSync(executablePath, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A fresh headless Chromium (e2e tests launch their own; the app shares one, below). */
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({ executablePath, headless: true, args: chromiumArgs });
+}
+
+// One browser per process, started on first use: a launch takes about a second, a new context milliseconds.
+let shared: Promise<Browser> | undefined;
+
+export function sharedChromium(executablePath: string): Promise<Browser> {
+  if (!shared) {
+    const launching = launchChromium(executablePath);
+    const forget = () => {
+      if (shared === launching) shared = undefined;
+    };
+    // A crashed or failed browser is launched again on the next request.
+    launching.then((browser) => browser.on('disconnected', forget), forget);
+    shared = launching;
+  }
+  return shared;
+}
+
+/** Called on shutdown (and after tests). */
+export async function closeSharedChromium(): Promise<void> {
+  const launching = shared;
+  shared = undefined;
+  const browser = await launching?.catch(() => undefined);
+  await browser?.close();
+}
