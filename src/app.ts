@@ -22,7 +22,12 @@ import { adminPages, loginPages, meApi, settingsPages } from './users/users.rout
 import { dashboardPages } from './dashboard/dashboard.routes.js';
 import { playbookApi, playbookPages } from './playbook/playbook.routes.js';
 import { riskApi } from './risk/risk.routes.js';
+import { complaintsApi, complaintsPages } from './complaints/complaints.routes.js';
+import { commitmentsApi, commitmentsPages } from './commitments/commitments.routes.js';
+import { importerPages } from './importer/importer.routes.js';
+import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
+import { digestApi, digestPages } from './digest/digest.routes.js';
 
 const publicFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -64,6 +69,8 @@ export function createApp(dependencies: AppDependencies): Express {
   api.use(express.json({ limit: '100kb' }));
   api.use(bearerUser(db, clock));
   api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx), riskApi(ctx), playbookApi(ctx));
+  api.use(complaintsApi(ctx), commitmentsApi(ctx));
+  api.use(digestApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
@@ -98,7 +105,9 @@ export function createApp(dependencies: AppDependencies): Express {
   app.get('/', (_req, res) => res.redirect('/accounts'));
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
   app.use(reportsPages(ctx));
+  app.use(digestPages(ctx));
 
+  app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -1,23 +1,37 @@
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { systemClock } from './clock.js';
 import { parseConfig } from './config.js';
-import { connectDatabase } from './db/connect.js';
+import { connectDatabase, parseDatabaseUrl } from './db/connect.js';
 import type { Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
+import { describeScaleSeed, seedScale } from './demo/scale-seed.js';
 import { fieldErrors } from './http/validation.js';
 import { createApiToken } from './users/tokens.js';
 import { newUserSchema } from './users/users.schemas.js';
 import { createUser, findUserByEmail } from './users/users.service.js';
+import { importCsvCommand } from './importer/importer.cli.js';
+import { backupSqlite, postgresBackupAdvice } from './db/backup.js';
+import { exportDatabase, importDatabase } from './db/transfer.js';
+import { digestCommand } from './digest/digest.cli.js';
 
 const usage = `Usage: npm run cli -- <command>
 
   migrate                                   bring the database schema up to date
   seed --demo                               load the demo company into an empty database
+  seed --scale N                            load a company of N reps (200 accounts each) for benchmarks (SQLite)
   user add --email E --name N --role R [--manager EMAIL] [--password PW] [--time-zone ZONE]
                                             add a user (asks for the password when not given)
   token create --email E [--name NAME]      create a personal API token (printed alone on the last line)
+  import FILE.csv [--as EMAIL] [--dry-run]  import accounts and contacts: prints the preview, then imports unless --dry-run
+  import FILE.json                          load an export into an empty database (ids kept)
+  export [FILE]                             the whole database as JSON (to standard output without FILE)
+  backup FILE                               consistent copy of the live SQLite database (PostgreSQL: prints how to use pg_dump)
+  digest [--week YYYY-Www] --dry-run | --send [--force] [--manager EMAIL]
+                                            print each manager's weekly digest, or send it (once a week unless --force)
 `;
 
 class UsageError extends Error {}
@@ -38,10 +52,17 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
   },
 
   async seed(db, args) {
-    const { values } = parseArgs({ args, options: { demo: { type: 'boolean' } } });
-    if (!values.demo) throw new UsageError('seed needs --demo');
+    const { values } = parseArgs({ args, options: { demo: { type: 'boolean' }, scale: { type: 'string' } } });
+    if (!values.demo && values.scale === undefined) throw new UsageError('seed needs --demo or --scale N');
     await migrateToLatest(db);
-    if (await hasAnyUser(db)) throw new UsageError('The database already has users; the demo company loads only into an empty one.');
+    if (await hasAnyUser(db)) throw new UsageError('The database already has users; seed loads only into an empty one.');
+    if (values.scale !== undefined) {
+      const target = parseDatabaseUrl(parseConfig(process.env).databaseUrl);
+      if (!/^[1-9]\d*$/.test(values.scale)) throw new UsageError('--scale takes a number of reps, e.g. --scale 500');
+      if (target.kind !== 'sqlite') throw new UsageError('seed --scale writes straight into a SQLite file; it does not support PostgreSQL.');
+      console.log(describeScaleSeed(await seedScale(target.file, { reps: Number(values.scale), now: systemClock.now(), log: console.error })));
+      return;
+    }
     await seedDemo(db, systemClock);
     console.log(`Demo company loaded. Sign in as ${demoLogins.map((login) => login.email).join(', ')} with password "${demoPassword}".`);
   },
@@ -89,6 +110,33 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
     const token = await createApiToken(db, systemClock, user.id, values.name ?? 'CLI token');
     console.log(`API token for ${user.email} (shown once; only its hash is stored):`);
     console.log(token);
+  },
+
+  async import(db, args) {
+    if (args.some((arg) => /\.csv$/i.test(arg))) return importCsvCommand(db, systemClock, args);
+    if (args.length === 1 && /\.json$/i.test(args[0]!)) {
+      const counts = await importDatabase(db, args[0]!);
+      console.log(`Imported ${Object.entries(counts).map(([table, count]) => `${count} ${table}`).join(', ')}.`);
+      return;
+    }
+    throw new UsageError('import takes a file: import FILE.csv [--as EMAIL] [--dry-run], or import FILE.json');
+  },
+
+  async export(db, args) {
+    const out = args[0] ? createWriteStream(args[0]) : process.stdout;
+    const counts = await exportDatabase(db, systemClock, out);
+    if (args[0]) await finished(out.end());
+    console.error(`Exported ${Object.values(counts).reduce((sum, count) => sum + count, 0)} rows from ${Object.keys(counts).length} tables.`);
+  },
+
+  digest: (db, args) => digestCommand(db, systemClock, parseConfig(process.env), args),
+
+  async backup(_db, args) {
+    if (args.length !== 1) throw new UsageError('backup takes the file to write: backup FILE');
+    const target = parseDatabaseUrl(parseConfig(process.env).databaseUrl);
+    if (target.kind === 'postgres') throw new UsageError(postgresBackupAdvice);
+    const { pages } = await backupSqlite(target.file, args[0]!);
+    console.log(`Backed up ${target.file} to ${args[0]} (${pages} pages). To restore: stop the app and copy it over ${target.file}.`);
   },
 };
 

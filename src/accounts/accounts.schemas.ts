@@ -23,6 +23,8 @@ export const newAccountSchema = z.object({
 
 export const accountPatchSchema = newAccountSchema.partial().extend({
   name: requiredText('Name').optional(),
+  // Emptying the notes box clears them to '' (the column is never null), unlike an absent field.
+  notes: z.preprocess((value) => (value === null ? '' : value), z.string().trim().max(10000, 'Keep it under 10000 characters').optional()),
   archived: z.preprocess((value) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value), z.boolean().optional()),
 });
 

@@ -12,7 +12,7 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
   return changes;
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
+export function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b)) {
     const left = [...((a as unknown[]) ?? [])].map(String).sort();
     const right = [...((b as unknown[]) ?? [])].map(String).sort();
@@ -30,12 +30,14 @@ export interface AuditEntry {
   changes: Changes;
   context?: string | null;
   at: string;
+  /** The version the change produced, for entities with optimistic concurrency (contacts, accounts). */
+  entity_version?: number;
 }
 
 export async function recordAudit(db: DbOrTx, entry: AuditEntry): Promise<void> {
   await db
     .insertInto('audit_events')
-    .values({ ...entry, changes: JSON.stringify(entry.changes), context: entry.context ?? null })
+    .values({ ...entry, changes: JSON.stringify(entry.changes), context: entry.context ?? null, entity_version: entry.entity_version ?? null })
     .execute();
 }
 

@@ -12,6 +12,8 @@ export interface AuditEventsTable {
   /** Where the change was made, e.g. "touchpoint:42" for something learned at a meeting. */
   context: string | null;
   at: string;
+  /** The entity's version after this change (null on rows written before versions were recorded). */
+  entity_version: number | null;
 }
 
 export type AuditEventRow = Selectable<AuditEventsTable>;

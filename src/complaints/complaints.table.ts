@@ -24,3 +24,11 @@ export interface ComplaintsTable {
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
+
+/** The short, editable list complaints are counted by; retired categories stay for old complaints. */
+export interface ComplaintCategoriesTable {
+  id: Generated<number>;
+  name: string;
+  position: number;
+  active: Generated<number>;
+}

@@ -3,12 +3,18 @@ import type { AppContext } from '../app-context.js';
 import { accountIdOf } from '../accounts/accounts.routes.js';
 import { getAccountForUser } from '../accounts/accounts.service.js';
 import { listAuditEvents } from '../audit/audit.service.js';
+import { EditConflict } from '../audit/concurrent-edits.js';
 import { viewerOf } from '../http/auth.js';
 import { NotFound } from '../http/errors.js';
 import { parseIdParam } from '../http/fields.js';
 import { flash, handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validation.js';
-import { contactPatchSchema, newContactSchema } from './contacts.schemas.js';
+import { label } from '../views/helpers/labels.js';
+import { type ContactPatch, contactEditSchema, newContactSchema } from './contacts.schemas.js';
+import { startLeavingPlaybook } from '../playbook/playbook.service.js';
+import type { Clock } from '../clock.js';
+import type { DbOrTx } from '../db/database.js';
+import type { CurrentUser } from '../users/users.service.js';
 import {
   contactToJson,
   createContact,
@@ -18,6 +24,14 @@ import {
   updateContact,
 } from './contacts.service.js';
 import { contactRoles, preferredChannels } from './contacts.table.js';
+import { findFollowedAccount } from './report-card.service.js';
+
+/** An edit from the form or the API; a key contact newly marked leaving starts the "leaving" playbook. */
+async function saveContactEdit(db: DbOrTx, clock: Clock, viewer: CurrentUser, contactId: number, patch: ContactPatch, baseVersion?: number) {
+  const updated = await updateContact(db, clock, viewer, contactId, patch, { baseVersion });
+  if (patch.status === 'leaving') await startLeavingPlaybook(db, clock, viewer, contactId);
+  return updated;
+}
 
 function contactIdOf(req: Request): number {
   const id = parseIdParam(req.params.id);
@@ -65,19 +79,27 @@ export function contactsPages({ db, clock }: AppContext): Router {
   router.get('/contacts/:id', async (req, res) => {
     const viewer = viewerOf(req);
     const contact = await getContactForUser(db, viewer, contactIdOf(req));
-    const [account, audit, colleagues] = await Promise.all([
+    const [account, audit, colleagues, followedTo] = await Promise.all([
       getAccountForUser(db, viewer, contact.account_id),
       listAuditEvents(db, 'contact', contact.id),
       listContactsForAccount(db, contact.account_id, { includeArchived: true }),
+      findFollowedAccount(db, viewer, contact.id),
     ]);
     const nameOf = (id: number | null) => colleagues.find((colleague) => colleague.id === id)?.name;
+    // The trail stores ids and codes; a person reads names and role labels.
+    const readable = (field: string, value: string) =>
+      field.endsWith('_contact_id') ? (nameOf(Number(value)) ?? value) : field === 'roles' ? value.split(', ').map(label).join(', ') : value;
     res.render('contacts/show', {
       title: contact.name,
       contact,
       account,
       reportsTo: nameOf(contact.reports_to_contact_id),
       replacement: nameOf(contact.replacement_contact_id),
-            audit,
+      followedTo,
+      audit: audit.map((event) => ({
+        ...event,
+        changes: event.changes.map((change) => ({ ...change, from: readable(change.field, change.from), to: readable(change.field, change.to) })),
+      })),
     });
   });
 
@@ -94,10 +116,26 @@ export function contactsPages({ db, clock }: AppContext): Router {
       req,
       res,
       async () => {
-        const patch = parseInput(contactPatchSchema, formBody(req.body));
-        await db.transaction().execute((trx) => updateContact(trx, clock, viewer, contact.id, patch));
-        flash(req, `${contact.name} saved.`);
-        res.redirect(`/contacts/${contact.id}`);
+        const { version, ...patch } = parseInput(contactEditSchema, formBody(req.body));
+        try {
+          const updated = await db.transaction().execute((trx) => saveContactEdit(trx, clock, viewer, contact.id, patch, version));
+          flash(req, `${updated.name} saved.`);
+          res.redirect(`/contacts/${contact.id}`);
+        } catch (error) {
+          if (!(error instanceof EditConflict)) throw error;
+          // The form again at the new version: what others saved, with what this user changed on top,
+          // so saving again keeps their other changes and applies this user's values.
+          const mine = Object.fromEntries(error.edited.map((field) => [field, (patch as Record<string, unknown>)[field]]));
+          const page = await formPage(contact.account_id, req, {
+            title: `Edit ${contact.name}`,
+            contact: error.current,
+            values: { ...error.current, ...mine },
+            errors: error.fields,
+            formError: error.message,
+            conflict: true,
+          });
+          res.status(409).render(page.view, page.data);
+        }
       },
       () => formPage(contact.account_id, req, { title: `Edit ${contact.name}`, contact }),
     );
@@ -137,8 +175,8 @@ export function contactsApi({ db, clock }: AppContext): Router {
   router.patch('/contacts/:id', async (req, res) => {
     const viewer = viewerOf(req);
     const contact = await getContactForUser(db, viewer, contactIdOf(req));
-    const patch = parseInput(contactPatchSchema, req.body);
-    const updated = await db.transaction().execute((trx) => updateContact(trx, clock, viewer, contact.id, patch));
+    const { version, ...patch } = parseInput(contactEditSchema, req.body);
+    const updated = await db.transaction().execute((trx) => saveContactEdit(trx, clock, viewer, contact.id, patch, version));
     res.json(contactToJson(updated));
   });
   return router;

@@ -51,5 +51,13 @@ export const contactPatchSchema = z.object({
   notice: z.enum(departureNotices, { error: 'Notice is told_in_advance or surprise' }).nullable().optional(),
 });
 
+/** An edit from the form or the API: the patch and, optionally, the version the editor started from. */
+export const contactEditSchema = contactPatchSchema.extend({
+  version: z.preprocess(
+    (value) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value),
+    z.number({ error: 'Send the version you read, a whole number' }).int('Send the version you read, a whole number').positive('Send the version you read, a whole number').optional(),
+  ),
+});
+
 export type NewContactInput = z.output<typeof newContactSchema>;
 export type ContactPatch = z.output<typeof contactPatchSchema>;

@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
-import { NotFound, ValidationFailed } from '../http/errors.js';
+import { mergeConcurrentEdit } from '../audit/concurrent-edits.js';
+import { Conflict, NotFound, ValidationFailed } from '../http/errors.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { ContactPatch, NewContactInput } from './contacts.schemas.js';
 import type { ContactRole, ContactRow } from './contacts.table.js';
@@ -12,6 +13,11 @@ export type Contact = ContactRow & { roles: ContactRole[] };
 /** Where a change came from, for the audit trail (e.g. learned at a touchpoint). */
 export interface ChangeContext {
   context?: string;
+}
+
+export interface EditOptions extends ChangeContext {
+  /** The version the editor opened: others' changes since are kept, and a field both changed is a conflict. */
+  baseVersion?: number;
 }
 
 async function rolesByContact(db: DbOrTx, contactIds: number[]): Promise<Map<number, ContactRole[]>> {
@@ -119,9 +125,13 @@ export async function createContact(
     changes: diff({}, { ...fields, roles }),
     context,
     at: now,
+    entity_version: 1,
   });
   return getContactForUser(db, user, id);
 }
+
+/** How often a write that lost a race with a simultaneous one is re-checked against the newer row. */
+const raceRetries = 3;
 
 export async function updateContact(
   db: DbOrTx,
@@ -129,49 +139,64 @@ export async function updateContact(
   user: CurrentUser,
   contactId: number,
   patch: ContactPatch,
-  { context }: ChangeContext = {},
+  { context, baseVersion }: EditOptions = {},
 ): Promise<Contact> {
-  const before = await getContactForUser(db, user, contactId);
-  if (patch.reports_to_contact_id !== undefined) await checkReportsTo(db, before.account_id, contactId, patch.reports_to_contact_id);
-  if (before.status === 'left' && patch.status !== undefined)
-    throw new ValidationFailed({ status: 'This contact has left; record a return as a new contact' });
-  const { notice, ...rest } = patch;
-  const after: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
-  if (notice !== undefined) after.departure_notice = notice;
-  if (patch.status === 'active') Object.assign(after, { leaving_on: null, departure_notice: null });
-  const changes = diff(before, after);
-  if (Object.keys(changes).length === 0) return before;
-  const now = clock.now().toISOString();
-  const { roles, ...columns } = Object.fromEntries(Object.keys(changes).map((key) => [key, after[key] ?? null]));
-  if (Object.keys(columns).length > 0 || roles !== undefined)
-    await db
+  for (let attempt = 1; ; attempt++) {
+    const before = await getContactForUser(db, user, contactId);
+    if (patch.reports_to_contact_id !== undefined) await checkReportsTo(db, before.account_id, contactId, patch.reports_to_contact_id);
+    if (before.status === 'left' && patch.status !== undefined)
+      throw new ValidationFailed({ status: 'This contact has left; record a return as a new contact' });
+    const { notice, ...rest } = patch;
+    const requested: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+    if (notice !== undefined) requested.departure_notice = notice;
+    if (patch.status === 'active') Object.assign(requested, { leaving_on: null, departure_notice: null });
+    const after =
+      baseVersion === undefined
+        ? requested
+        : await mergeConcurrentEdit(db, 'contact', before, requested, baseVersion, (column) => (column === 'departure_notice' ? 'notice' : column));
+    const changes = diff(before, after);
+    if (Object.keys(changes).length === 0) return before;
+    const now = clock.now().toISOString();
+    const { roles, ...columns } = Object.fromEntries(Object.keys(changes).map((key) => [key, after[key] ?? null]));
+    // Guarded by the version read above: of two simultaneous writers only one matches; the other
+    // goes round again and is merged (or refused) against what the first one saved.
+    const saved = await db
       .updateTable('contacts')
       .set({ ...columns, updated_at: now, version: before.version + 1 })
       .where('id', '=', contactId)
-      .execute();
-  if (roles !== undefined) await replaceRoles(db, contactId, before.account_id, (roles ?? []) as ContactRole[]);
-  await recordAudit(db, {
-    entity_type: 'contact',
-    entity_id: contactId,
-    account_id: before.account_id,
-    user_id: user.id,
-    action: patch.status === 'leaving' && before.status !== 'leaving' ? 'marked_leaving' : 'updated',
-    changes,
-    context,
-    at: now,
-  });
-  return getContactForUser(db, user, contactId);
+      .where('version', '=', before.version)
+      .executeTakeFirst();
+    if (Number(saved.numUpdatedRows) === 0) {
+      if (attempt < raceRetries) continue;
+      throw new Conflict('This contact is being changed by someone else right now. Nothing was saved; try again.');
+    }
+    if (roles !== undefined) await replaceRoles(db, contactId, before.account_id, (roles ?? []) as ContactRole[]);
+    await recordAudit(db, {
+      entity_type: 'contact',
+      entity_id: contactId,
+      account_id: before.account_id,
+      user_id: user.id,
+      action: patch.status === 'leaving' && before.status !== 'leaving' ? 'marked_leaving' : 'updated',
+      changes,
+      context,
+      at: now,
+      entity_version: before.version + 1,
+    });
+    return getContactForUser(db, user, contactId);
+  }
 }
 
 export async function setContactArchived(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, archived: boolean) {
   const before = await getContactForUser(db, user, contactId);
   if (Boolean(before.archived) === archived) return before;
   const now = clock.now().toISOString();
-  await db
+  // Only the archived flag changes, so no version guard is needed: the increment is atomic.
+  const { version } = await db
     .updateTable('contacts')
-    .set({ archived: archived ? 1 : 0, updated_at: now, version: before.version + 1 })
+    .set((eb) => ({ archived: archived ? 1 : 0, updated_at: now, version: eb('version', '+', 1) }))
     .where('id', '=', contactId)
-    .execute();
+    .returning('version')
+    .executeTakeFirstOrThrow();
   await recordAudit(db, {
     entity_type: 'contact',
     entity_id: contactId,
@@ -180,6 +205,7 @@ export async function setContactArchived(db: DbOrTx, clock: Clock, user: Current
     action: archived ? 'archived' : 'restored',
     changes: { archived: [Boolean(before.archived), archived] },
     at: now,
+    entity_version: version,
   });
   return getContactForUser(db, user, contactId);
 }
@@ -208,5 +234,7 @@ export function contactToJson(contact: Contact) {
     last_met_at: contact.last_touch_at,
     created_at: contact.created_at,
     updated_at: contact.updated_at,
+    /** Send it back with a PATCH to have changes made by others since kept, and conflicts refused. */
+    version: contact.version,
   };
 }

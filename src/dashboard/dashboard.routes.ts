@@ -7,6 +7,8 @@ import { pageInfo, parsePaging } from '../http/pagination.js';
 import { riskLevels, riskRules } from '../risk/risk.rules.js';
 import { riskClockFor } from '../risk/risk.service.js';
 import { dashboardFiltersSchema, riskDashboard } from './dashboard.service.js';
+import { promisesDue } from '../commitments/commitments.service.js';
+import { upcomingKeyDates } from '../contacts/key-dates.service.js';
 
 const filterQuery = (values: Record<string, unknown>) =>
   new URLSearchParams(Object.entries(values).filter(([, value]) => value !== undefined && value !== '') as [string, string][]).toString();
@@ -20,10 +22,16 @@ export function dashboardPages({ db, clock }: AppContext): Router {
     const viewer = viewerOf(req);
     const filters = dashboardFiltersSchema.parse(req.query);
     const paging = parsePaging(req.query, 50);
-    const dashboard = await riskDashboard(db, { visibleTo: viewer, ownerId: viewer.id }, filters, paging, riskClockFor(clock, viewer));
+    const [dashboard, promises, keyDates] = await Promise.all([
+      riskDashboard(db, { visibleTo: viewer, ownerId: viewer.id }, filters, paging, riskClockFor(clock, viewer)),
+      promisesDue(db, clock, viewer),
+      upcomingKeyDates(db, clock, viewer),
+    ]);
     res.render('dashboard/my-accounts', {
       title: 'My accounts',
       ...dashboard,
+      promises,
+      keyDates,
       ...filterChoices,
       filters,
       filterQuery: filterQuery(filters),

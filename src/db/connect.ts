@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 
@@ -27,12 +27,35 @@ export function openSqlite(file: string): SqliteDatabase.Database {
   return sqlite;
 }
 
+/**
+ * Our transactions are the write paths, so on SQLite they start with BEGIN IMMEDIATE: the write lock
+ * is taken up front and another process waits (busy_timeout) instead of failing with SQLITE_BUSY
+ * when its read turns into a write after someone else committed.
+ */
+class WriteTransactionSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class WriteTransactionSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): Driver {
+    return new WriteTransactionSqliteDriver(this.sqliteConfig);
+  }
+}
+
 export function connectDatabase(url: string): Kysely<Database> {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'sqlite') {
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(target.file) }) });
+    return new Kysely<Database>({ dialect: new WriteTransactionSqliteDialect({ database: openSqlite(target.file) }) });
   }
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10 }) }),
-  });
+  const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+  // An idle connection closed by the server (restart, failover, an admin) is already dropped from the
+  // pool and replaced on the next query; without a listener pg would crash the process instead.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

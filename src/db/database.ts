@@ -2,9 +2,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from '../accounts/accounts.table.js';
 import type { AuditEventsTable } from '../audit/audit.table.js';
 import type { CommitmentsTable } from '../commitments/commitments.table.js';
-import type { ComplaintsTable } from '../complaints/complaints.table.js';
+import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/complaints.table.js';
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
+import type { JobRunsTable } from '../jobs/job-runs.table.js';
 import type { RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -20,9 +21,11 @@ export interface Database {
   touchpoint_contacts: TouchpointContactsTable;
   commitments: CommitmentsTable;
   complaints: ComplaintsTable;
+  complaint_categories: ComplaintCategoriesTable;
   audit_events: AuditEventsTable;
   digest_deliveries: DigestDeliveriesTable;
   risk_snapshots: RiskSnapshotsTable;
+  job_runs: JobRunsTable;
 }
 
 export type Db = Kysely<Database>;

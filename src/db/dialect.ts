@@ -23,3 +23,43 @@ export function groupConcat(db: Kysely<any>, column: Expression<string>) {
 
 export const toFlag = (value: boolean): number => (value ? 1 : 0);
 export const fromFlag = (value: number | boolean | null | undefined): boolean => Boolean(value);
+
+export interface ForeignKey {
+  table: string;
+  column: string;
+  references: string;
+}
+
+/** Every declared foreign key of the application's tables. */
+export async function foreignKeys(db: Kysely<any>): Promise<ForeignKey[]> {
+  if (isPostgres(db)) {
+    const { rows } = await sql<ForeignKey>`
+      select source.relname as "table", attribute.attname as "column", target.relname as "references"
+      from pg_constraint constraint_
+      join pg_class source on source.oid = constraint_.conrelid
+      join pg_class target on target.oid = constraint_.confrelid
+      join pg_attribute attribute on attribute.attrelid = constraint_.conrelid and attribute.attnum = any (constraint_.conkey)
+      where constraint_.contype = 'f' and source.relnamespace = current_schema()::regnamespace
+    `.execute(db);
+    return rows;
+  }
+  const { rows } = await sql<ForeignKey>`
+    select tables.name as "table", keys."from" as "column", keys."table" as "references"
+    from sqlite_schema tables, pragma_foreign_key_list(tables.name) keys
+    where tables.type = 'table'
+  `.execute(db);
+  return rows;
+}
+
+/**
+ * After rows were inserted with their ids (an import), PostgreSQL's id sequences still start at 1;
+ * move each past the largest id. SQLite's AUTOINCREMENT already follows explicit ids.
+ */
+export async function resetIdSequences(db: Kysely<any>, tables: string[]): Promise<void> {
+  if (!isPostgres(db)) return;
+  for (const table of tables) {
+    await sql`
+      select setval(pg_get_serial_sequence(${table}, 'id'), coalesce(max(id), 1), max(id) is not null) from ${sql.table(table)}
+    `.execute(db);
+  }
+}

@@ -11,5 +11,7 @@ export interface DigestDeliveriesTable {
   subject: string | null;
   message_id: string | null;
   sent_at: string | null;
+  /** When the latest attempt started. */
+  attempted_at: string | null;
   created_at: string;
 }

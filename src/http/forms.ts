@@ -16,7 +16,9 @@ export async function handleForm(
   } catch (error) {
     if (!(error instanceof ValidationFailed)) throw error;
     const { view, data } = await rerender({ values: req.body, errors: error.fields ?? {} });
-    res.status(400).render(view, { ...data, values: req.body, errors: error.fields ?? {}, formError: error.message });
+    // What the user typed wins over what the page would show; other forms on the page keep their values.
+    const values = { ...((data as { values?: object }).values ?? {}), ...req.body };
+    res.status(400).render(view, { ...data, values, errors: error.fields ?? {}, formError: error.message });
   }
 }
 

@@ -4,7 +4,9 @@ import type { DbOrTx } from '../db/database.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { type Contact, createContact, getContactForUser, listContactsForAccount } from '../contacts/contacts.service.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
-import { ValidationFailed } from '../http/errors.js';
+import { Conflict, ValidationFailed } from '../http/errors.js';
+import type { Updateable } from 'kysely';
+import type { ContactsTable } from '../contacts/contacts.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { DepartureInput } from './playbook.schemas.js';
 
@@ -123,14 +125,11 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
   } as const;
   const changes = diff(contact, after);
   if (Object.keys(changes).length > 0) {
-    await db
-      .updateTable('contacts')
-      .set({ ...after, updated_at: now, version: contact.version + 1 })
-      .where('id', '=', contact.id)
-      .execute();
+    await saveContactVersion(db, contact, { ...after, updated_at: now });
     await recordAudit(db, {
       entity_type: 'contact',
       entity_id: contact.id,
+      entity_version: contact.version + 1,
       account_id: contact.account_id,
       user_id: user.id,
       action: hasLeft ? 'left' : 'marked_leaving',
@@ -206,10 +205,11 @@ export async function nameSuccessor(db: DbOrTx, clock: Clock, user: CurrentUser,
     throw new ValidationFailed({ replacement_contact_id: 'Choose someone else at this account' });
   await promoteReplacement(db, clock, user, leaver, successor, leaver.leaving_on ?? leaver.left_on ?? DateTime.fromJSDate(clock.now()).toISODate()!, context);
   const now = clock.now().toISOString();
-  await db.updateTable('contacts').set({ replacement_contact_id: successor.id, updated_at: now, version: leaver.version + 1 }).where('id', '=', leaver.id).execute();
+  await saveContactVersion(db, leaver, { replacement_contact_id: successor.id, updated_at: now });
   await recordAudit(db, {
     entity_type: 'contact',
     entity_id: leaver.id,
+    entity_version: leaver.version + 1,
     account_id: leaver.account_id,
     user_id: user.id,
     action: 'updated',
@@ -219,6 +219,17 @@ export async function nameSuccessor(db: DbOrTx, clock: Clock, user: CurrentUser,
   });
   const steps = leaver.status === 'left' ? leftSteps : leaver.status === 'leaving' ? leavingSteps : [];
   if (steps.length > 0) await writePlaybook(db, clock, user, leaver.id, steps);
+}
+
+/** Writes the next version of a contact read earlier in this transaction; if someone saved it in between, nothing is overwritten. */
+async function saveContactVersion(db: DbOrTx, contact: Contact, values: Updateable<ContactsTable>) {
+  const result = await db
+    .updateTable('contacts')
+    .set({ ...values, version: contact.version + 1 })
+    .where('id', '=', contact.id)
+    .where('version', '=', contact.version)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new Conflict(`${contact.name} was changed by someone else just now. Reload and try again.`);
 }
 
 /** Champions first, then the warmest remaining active contacts: the people to ask to speak for us. */
@@ -238,14 +249,11 @@ async function promoteReplacement(db: DbOrTx, clock: Clock, user: CurrentUser, l
   const roles = [...replacement.roles, ...gained];
   const startedInRole = gained.includes('decision_maker') ? from : replacement.started_in_role_on;
   await db.insertInto('contact_roles').values(gained.map((role) => ({ contact_id: replacement.id, account_id: replacement.account_id, role }))).execute();
-  await db
-    .updateTable('contacts')
-    .set({ started_in_role_on: startedInRole, updated_at: clock.now().toISOString(), version: replacement.version + 1 })
-    .where('id', '=', replacement.id)
-    .execute();
+  await saveContactVersion(db, replacement, { started_in_role_on: startedInRole, updated_at: clock.now().toISOString() });
   await recordAudit(db, {
     entity_type: 'contact',
     entity_id: replacement.id,
+    entity_version: replacement.version + 1,
     account_id: replacement.account_id,
     user_id: user.id,
     action: 'updated',
@@ -259,6 +267,7 @@ export interface PlaybookProgress {
   contact_id: number;
   contact_name: string;
   status: string;
+  successor_id: number | null;
   steps: { id: number; description: string; due_on: string; done: boolean; step: string }[];
   done: number;
   total: number;
@@ -279,6 +288,7 @@ export async function listPlaybooks(db: DbOrTx, accountId: number): Promise<Play
       'contacts.id as contact_id',
       'contacts.name as contact_name',
       'contacts.status',
+      'contacts.replacement_contact_id',
     ])
     .where('commitments.account_id', '=', accountId)
     .where('commitments.source', '=', 'playbook')
@@ -291,7 +301,16 @@ export async function listPlaybooks(db: DbOrTx, accountId: number): Promise<Play
     const progress =
       byContact.get(row.contact_id) ??
       byContact
-        .set(row.contact_id, { contact_id: row.contact_id, contact_name: row.contact_name, status: row.status, steps: [], done: 0, total: 0, complete: false })
+        .set(row.contact_id, {
+          contact_id: row.contact_id,
+          contact_name: row.contact_name,
+          status: row.status,
+          successor_id: row.replacement_contact_id,
+          steps: [],
+          done: 0,
+          total: 0,
+          complete: false,
+        })
         .get(row.contact_id)!;
     progress.steps.push({ id: row.id, description: row.description, due_on: row.due_on, done: row.done_at !== null, step: row.playbook_step ?? '' });
     progress.total += 1;

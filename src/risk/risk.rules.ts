@@ -63,22 +63,64 @@ export interface RiskRule {
   evaluate(input: AccountRiskInput, today: LocalDay): RaisedFlag[];
 }
 
+const slotMs = 15 * 60 * 1000;
+const msPerDay = 86_400_000;
+const dayNumber = (year: number, month: number, day: number) => Date.UTC(year, month - 1, day) / msPerDay;
+const isoDateOf = (day: number) => new Date(day * msPerDay).toISOString().slice(0, 10);
+
+/**
+ * An instant's local date in a zone, as a day number (days since 1970-01-01). The hot path of every
+ * dashboard (bench/README.md): luxon's zone conversion costs ~40× Intl's, and zone offsets and their
+ * changes fall on 15-minute UTC boundaries, so each 15-minute slot is converted once per zone and kept.
+ */
+const localDates = new Map<string, { format: Intl.DateTimeFormat; dayOfSlot: Map<number, number> }>();
+function localDayNumber(zone: string, instantMs: number): number {
+  let local = localDates.get(zone);
+  if (!local) {
+    local = { format: new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric' }), dayOfSlot: new Map() };
+    localDates.set(zone, local);
+  }
+  const slot = Math.floor(instantMs / slotMs);
+  let day = local.dayOfSlot.get(slot);
+  if (day === undefined) {
+    if (local.dayOfSlot.size >= 250_000) local.dayOfSlot.clear();
+    const [month, date, year] = local.format.format(slot * slotMs).split('/').map(Number);
+    day = dayNumber(year!, month!, date!);
+    local.dayOfSlot.set(slot, day);
+  }
+  return day;
+}
+
 /** Calendar arithmetic in the viewer's zone: "today", and whole days since an instant or date. */
 export class LocalDay {
-  readonly today: DateTime;
+  private readonly now: Date;
+  private readonly zone: string;
+  /** Today's local date as a day number, so calendar differences are subtractions. */
+  private readonly todayNumber: number;
+  private startOfToday?: DateTime;
   constructor({ now, zone }: RiskClock) {
-    this.today = DateTime.fromJSDate(now).setZone(zone).startOf('day');
+    this.now = now;
+    this.zone = zone;
+    this.todayNumber = localDayNumber(zone, now.getTime());
+  }
+  /** The start of today in the viewer's zone; built on first use, as it costs more than assessing an account. */
+  get today(): DateTime {
+    return (this.startOfToday ??= DateTime.fromJSDate(this.now).setZone(this.zone).startOf('day'));
   }
   /** Whole calendar days from an instant (UTC ISO) to today, in the viewer's zone. */
   daysSinceInstant(iso: string): number {
-    const day = DateTime.fromISO(iso, { zone: 'utc' }).setZone(this.today.zone).startOf('day');
-    return Math.round(this.today.diff(day, 'days').days);
+    return this.todayNumber - localDayNumber(this.zone, Date.parse(iso));
   }
   daysSinceDate(date: string): number {
-    return Math.round(this.today.diff(DateTime.fromISO(date, { zone: this.today.zone }), 'days').days);
+    const [year, month, day] = date.split('-').map(Number);
+    return this.todayNumber - dayNumber(year!, month!, day!);
+  }
+  /** The local date so many days from today, YYYY-MM-DD. */
+  isoDateIn(days: number): string {
+    return isoDateOf(this.todayNumber + days);
   }
   get isoDate(): string {
-    return this.today.toISODate()!;
+    return isoDateOf(this.todayNumber);
   }
 }
 
@@ -114,7 +156,7 @@ export function decisionMakerMeeting(input: AccountRiskInput, today: LocalDay) {
     cadence_days: cadence,
     /** Days until the next meeting is due; negative when overdue. */
     due_in_days: cadence - daysSince,
-    due_on: today.today.plus({ days: cadence - daysSince }).toISODate()!,
+    due_on: today.isoDateIn(cadence - daysSince),
   };
 }
 

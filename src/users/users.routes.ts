@@ -20,6 +20,7 @@ import {
   updateSettings,
 } from './users.service.js';
 import { userRoles } from './users.table.js';
+import { digestSettingsChoices } from '../digest/digest.service.js';
 import { z } from 'zod';
 import { optionalEntityId } from '../http/fields.js';
 
@@ -78,7 +79,7 @@ export function settingsPages({ db, clock }: AppContext): Router {
   const router = Router();
   const settingsPage = async (userId: number, extra: object = {}) => ({
     view: 'users/settings',
-    data: { title: 'Settings', tokens: await listApiTokens(db, userId), ...extra },
+    data: { title: 'Settings', tokens: await listApiTokens(db, userId), digest: await digestSettingsChoices(db, userId), ...extra },
   });
 
   router.get('/settings', async (req, res) => {
@@ -107,13 +108,13 @@ export function settingsPages({ db, clock }: AppContext): Router {
       req,
       res,
       async () => {
-        const { name } = parseInput(tokenNameSchema, req.body);
-        const token = await createApiToken(db, clock, viewer.id, name);
+        const { token_name } = parseInput(tokenNameSchema, req.body);
+        const token = await createApiToken(db, clock, viewer.id, token_name);
         // Shown once, never stored in plain text.
         const page = await settingsPage(viewer.id, { values: viewer, newToken: token });
         res.status(201).render(page.view, page.data);
       },
-      () => settingsPage(viewer.id, { tokenValues: req.body }),
+      () => settingsPage(viewer.id, { values: viewer }),
     );
   });
 

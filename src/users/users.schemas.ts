@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { email, optionalEntityId, requiredText, timeZone } from '../http/fields.js';
 import { userRoles } from './users.table.js';
+import { digestSettingsFields } from '../digest/digest.schemas.js';
 
 export const loginSchema = z.object({
   email: z.preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value), z.string().min(1, 'Enter your email')),
@@ -21,6 +22,9 @@ export const newUserSchema = z.object({
 export const settingsSchema = z.object({
   name: requiredText('Name'),
   time_zone: timeZone,
+  ...digestSettingsFields,
 });
+export type SettingsInput = z.output<typeof settingsSchema>;
 
-export const tokenNameSchema = z.object({ name: requiredText('Token name', 80) });
+// Not `name`: the settings page has the person's own Name field too.
+export const tokenNameSchema = z.object({ token_name: requiredText('Token name', 80) });

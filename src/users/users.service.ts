@@ -4,6 +4,7 @@ import { ValidationFailed } from '../http/errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { hashToken } from './tokens.js';
 import type { UserRole } from './users.table.js';
+import type { SettingsInput } from './users.schemas.js';
 
 /** The signed-in user as every service sees it. */
 export interface CurrentUser {
@@ -98,7 +99,7 @@ export function findUserByEmail(db: DbOrTx, email: string): Promise<CurrentUser 
   return db.selectFrom('users').select(currentUserColumns).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
 }
 
-export async function updateSettings(db: DbOrTx, clock: Clock, userId: number, input: { name: string; time_zone: string }) {
+export async function updateSettings(db: DbOrTx, clock: Clock, userId: number, input: SettingsInput) {
   await db
     .updateTable('users')
     .set({ ...input, updated_at: clock.now().toISOString() })

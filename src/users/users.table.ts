@@ -12,6 +12,10 @@ export interface UsersTable {
   time_zone: string;
   password_hash: string | null;
   active: Generated<number>;
+  /** When the weekly digest arrives, in the user's zone: ISO weekday 1–7 and hour 0–23; 1 = opted out. */
+  digest_day: Generated<number>;
+  digest_hour: Generated<number>;
+  digest_opt_out: Generated<number>;
   created_at: string;
   updated_at: string;
 }

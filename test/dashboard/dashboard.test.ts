@@ -70,6 +70,18 @@ describe('My accounts', () => {
     expect(page.text).toMatch(/Granite Insurance<\/a>: coffee with Olivia Grant due in 3 days/);
   });
 
+  it('shows the rep’s late promises and the key dates of the next two weeks', async () => {
+    const colleague = await t.make.user({ name: 'Pat Promiser' });
+    const account = await t.make.account(colleague, { name: 'Maple Street Accounting' });
+    const rachel = await t.make.contact(colleague, account.id, { name: 'Rachel Adams', roles: ['decision_maker'], birthday: '11-28' });
+    await t.make.touchpoint(colleague, account.id, { contact_ids: [rachel.id], next_step: 'Send the toner price list', next_step_due_on: '2026-11-20', occurred_at: '2026-11-16T15:00:00Z' });
+    const { agent } = await signIn(t.app, colleague);
+    const page = await agent.get('/accounts');
+    expect(page.text).toContain('Send the toner price list');
+    expect(page.text).toMatch(/Late \(1\)/);
+    expect(page.text).toContain("Rachel Adams</a>'s birthday");
+  });
+
   it('filters by level and by flag', async () => {
     const { agent } = await signIn(t.app, rep);
     const byFlag = await agent.get('/accounts?flag=account_gone_quiet');

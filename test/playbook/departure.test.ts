@@ -72,6 +72,12 @@ describe('a decision-maker leaves by surprise', () => {
     expect(codes).not.toContain('key_contact_left_unreplaced');
     expect(codes).not.toContain('no_decision_maker');
     expect(codes).toContain('new_key_contact');
+
+    // One click from the account page ticks a step off.
+    const introduce = await t.db.selectFrom('commitments').select('id').where('departed_contact_id', '=', tom.id).where('playbook_step', '=', 'introduce').executeTakeFirstOrThrow();
+    const done = await session.submit(`/accounts/${account.id}`, `/commitments/${introduce.id}`, { done: '1', return_to: `/accounts/${account.id}#playbook` });
+    expect(done.headers.location).toBe(`/accounts/${account.id}#playbook`);
+    expect((await session.agent.get(`/accounts/${account.id}`)).text).toContain('Tom Alvarez left — 1 of 6 steps done');
   });
 
   it('follows the person who left to their new company, once', async () => {
@@ -180,5 +186,18 @@ describe('the departure API', () => {
     expect(response.status).toBe(400);
     expect(response.text).toContain('value="Acme Imaging"');
     expect(response.text).toContain('Did they tell you in advance, or was it a surprise?');
+  });
+});
+
+describe('marking a contact leaving by PATCH', () => {
+  it('starts the leaving playbook for a decision-maker, not for a user', async () => {
+    const rep = await t.make.user();
+    const token = await t.make.apiToken(rep);
+    const { tom, priya } = await harborDental(rep);
+    const patch = (id: number) => supertest(t.app).patch(`/api/v1/contacts/${id}`).set('Authorization', `Bearer ${token}`);
+    expect((await patch(tom.id).send({ status: 'leaving', leaving_on: '2026-12-18', notice: 'told_in_advance' })).status).toBe(200);
+    expect((await playbookSteps(tom.id)).map((step) => step.playbook_step)).toEqual(['ask_introduction', 'meet_successor', 'ask_destination']);
+    expect((await patch(priya.id).send({ status: 'leaving' })).status).toBe(200);
+    expect(await playbookSteps(priya.id)).toHaveLength(0);
   });
 });

@@ -14,6 +14,8 @@ const labels: Record<string, string> = {
   surprise: 'Surprise',
   in_person: 'In person',
   at_risk: 'At risk',
+  reports_to_contact_id: 'Reports to',
+  replacement_contact_id: 'Replaced by',
 };
 
 export function label(code: unknown): string {
