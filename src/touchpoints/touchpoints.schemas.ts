@@ -35,7 +35,7 @@ export function touchpointSchema(zone: string, now: Date) {
       summary: optionalText(5000),
       internal_notes: optionalText(5000),
       value_delivered: optionalText(2000),
-      testimonial_url: z.preprocess(blankToUndefined, z.url('Enter a full link starting with https://').optional()),
+      testimonial_url: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: 'Enter a full link starting with https://' }).optional()),
       next_step: optionalText(500),
       next_step_due_on: optionalDate,
       contact_updates: z.array(contactUpdateSchema).default([]),

@@ -201,3 +201,19 @@ describe('the same through the API', () => {
     expect(await count('contacts', account.id)).toBe(1);
   });
 });
+
+describe('testimonial links', () => {
+  it('accept only web addresses', async () => {
+    const { account, maria } = await newAccount('Link Check Inc');
+    const token = await t.make.apiToken(rep);
+    const post = (url: string) =>
+      supertest(t.app)
+        .post(`/api/v1/accounts/${account.id}/touchpoints`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ contact_ids: [maria.id], kind: 'meeting', location: 'customer_office', testimonial_url: url });
+    const script = await post('javascript:alert(1)');
+    expect(script.status).toBe(400);
+    expect(script.body.error.fields.testimonial_url).toBe('Enter a full link starting with https://');
+    expect((await post('https://reviews.example.com/harbor-dental')).status).toBe(201);
+  });
+});
