@@ -109,7 +109,7 @@ export async function updateAccount(db: DbOrTx, clock: Clock, user: CurrentUser,
   const values = Object.fromEntries(Object.keys(changed).map((key) => [key, changes[key] ?? null]));
   await db
     .updateTable('accounts')
-    .set({ ...values, updated_at: now, version: before.version + 1 })
+    .set((eb) => ({ ...values, updated_at: now, version: before.version + 1, risk_version: eb('risk_version', '+', 1) }))
     .where('id', '=', accountId)
     .execute();
   await recordAudit(db, {

@@ -15,6 +15,8 @@ export interface AccountsTable {
   /** For a prospect opened by following a contact who left a customer: that contact. */
   origin_contact_id: number | null;
   version: Generated<number>;
+  /** Bumped whenever something the risk rules read changes; cached risk of an older version is stale. */
+  risk_version: Generated<number>;
   /** Latest touchpoint, maintained when one is logged. */
   last_touchpoint_at: Generated<string | null>;
   created_at: string;

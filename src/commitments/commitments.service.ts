@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { riskInputsChanged } from '../risk/risk-cache.js';
 import type { DbOrTx } from '../db/database.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { NotFound, ValidationFailed } from '../http/errors.js';
@@ -106,6 +107,7 @@ export async function createCommitment(db: DbOrTx, clock: Clock, user: CurrentUs
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await riskInputsChanged(db, [accountId]);
   return getCommitmentForUser(db, user, id);
 }
 
@@ -118,6 +120,7 @@ export async function setCommitmentDone(db: DbOrTx, clock: Clock, user: CurrentU
     .set({ done_at: done ? clock.now().toISOString() : null })
     .where('id', '=', commitmentId)
     .execute();
+  await riskInputsChanged(db, [before.account_id]);
   return getCommitmentForUser(db, user, commitmentId);
 }
 

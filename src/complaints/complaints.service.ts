@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { riskInputsChanged } from '../risk/risk-cache.js';
 import { type RawBuilder, sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
@@ -169,6 +170,7 @@ export async function createComplaint(db: DbOrTx, clock: Clock, user: CurrentUse
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await riskInputsChanged(db, [accountId]);
   return getComplaintForUser(db, clock, user, id);
 }
 
@@ -224,6 +226,7 @@ export async function updateComplaint(db: DbOrTx, clock: Clock, user: CurrentUse
     .set({ ...changes, updated_at: clock.now().toISOString() })
     .where('id', '=', complaintId)
     .execute();
+  await riskInputsChanged(db, [before.account_id]);
   return getComplaintForUser(db, clock, user, complaintId);
 }
 

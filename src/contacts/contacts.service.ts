@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { riskInputsChanged } from '../risk/risk-cache.js';
 import type { DbOrTx } from '../db/database.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
@@ -127,6 +128,7 @@ export async function createContact(
     at: now,
     entity_version: 1,
   });
+  await riskInputsChanged(db, [accountId]);
   return getContactForUser(db, user, id);
 }
 
@@ -182,6 +184,7 @@ export async function updateContact(
       at: now,
       entity_version: before.version + 1,
     });
+    await riskInputsChanged(db, [before.account_id]);
     return getContactForUser(db, user, contactId);
   }
 }
@@ -207,6 +210,7 @@ export async function setContactArchived(db: DbOrTx, clock: Clock, user: Current
     at: now,
     entity_version: version,
   });
+  await riskInputsChanged(db, [before.account_id]);
   return getContactForUser(db, user, contactId);
 }
 

@@ -6,7 +6,7 @@ import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/co
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
-import type { RiskSnapshotsTable } from '../risk/risk.table.js';
+import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
 
@@ -25,6 +25,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   digest_deliveries: DigestDeliveriesTable;
   risk_snapshots: RiskSnapshotsTable;
+  account_risk: AccountRiskTable;
   job_runs: JobRunsTable;
 }
 

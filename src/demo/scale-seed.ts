@@ -202,6 +202,7 @@ class CompanyPlanner {
       customer_since: status === 'prospect' ? null : this.date(openedDaysAgo - random.int(0, 60)),
       origin_contact_id: null,
       version: 1,
+      risk_version: 1,
       last_touchpoint_at: null,
       created_at: this.iso(openedDaysAgo),
       updated_at: this.iso(openedDaysAgo),

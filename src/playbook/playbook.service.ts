@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { riskInputsChanged } from '../risk/risk-cache.js';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
@@ -187,6 +188,7 @@ async function writePlaybook(db: DbOrTx, clock: Clock, user: CurrentUser, depart
       .where('playbook_step', '=', step.step)
       .where('done_at', 'is', null)
       .execute();
+  await riskInputsChanged(db, [contact.account_id]);
 }
 
 /** A decision-maker or boss heard to be leaving (at a meeting, or by PATCH) starts the "leaving" playbook. */
@@ -219,6 +221,7 @@ export async function nameSuccessor(db: DbOrTx, clock: Clock, user: CurrentUser,
   });
   const steps = leaver.status === 'left' ? leftSteps : leaver.status === 'leaving' ? leavingSteps : [];
   if (steps.length > 0) await writePlaybook(db, clock, user, leaver.id, steps);
+  else await riskInputsChanged(db, [leaver.account_id]);
 }
 
 /** Writes the next version of a contact read earlier in this transaction; if someone saved it in between, nothing is overwritten. */
@@ -364,5 +367,6 @@ export async function followLeaver(db: DbOrTx, clock: Clock, user: CurrentUser, 
     .where('playbook_step', '=', 'follow_leaver')
     .where('done_at', 'is', null)
     .execute();
+  await riskInputsChanged(db, [contact.account_id]);
   return accountId;
 }

@@ -13,6 +13,7 @@ import {
   type RiskContact,
   assessAccount,
 } from './risk.rules.js';
+import { rememberRisk } from './risk-cache.js';
 
 /** Which accounts to assess: given ids (already authorized), or all the user may see (optionally one owner's). */
 export type AccountScope = { ids: number[] } | { visibleTo: CurrentUser; ownerId?: number };
@@ -31,29 +32,70 @@ function inScope(scope: AccountScope) {
   };
 }
 
+/** Beyond this many stale accounts, their inputs are read through the scope query instead of an id list. */
+const largestIdList = 5000;
+
 /**
- * Risk for every account in scope, riskiest first, set-based: five queries whatever the number of
- * accounts (accounts, contacts, roles, late promises, late complaint follow-ups).
+ * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
+ * cached for the viewer's zone and day; otherwise four more for the stale accounts' inputs
+ * (contacts, roles, late promises, late complaint follow-ups), whatever their number, and the
+ * fresh assessments are remembered.
  */
 export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: RiskClock): Promise<AccountWithRisk[]> {
   const today = new LocalDay(clock).isoDate;
+  const accounts = await db
+    .selectFrom('accounts')
+    .innerJoin('users', 'users.id', 'accounts.owner_id')
+    .leftJoin('account_risk', (join) => join.onRef('account_risk.account_id', '=', 'accounts.id').on('account_risk.time_zone', '=', clock.zone))
+    .select([
+      'accounts.id',
+      'accounts.name',
+      'accounts.owner_id',
+      'users.name as owner_name',
+      'accounts.status',
+      'accounts.meeting_cadence_days',
+      'accounts.created_at',
+      'accounts.last_touchpoint_at',
+      'accounts.risk_version',
+      'account_risk.risk as cached_risk',
+      'account_risk.local_day as cached_day',
+      'account_risk.risk_version as cached_version',
+    ])
+    .where(inScope(scope))
+    .execute();
+
+  const isFresh = (row: (typeof accounts)[number]) => row.cached_day === today && row.cached_version === row.risk_version;
+  const stale = accounts.filter((row) => !isFresh(row));
+  let computed = new Map<number, AccountRisk>();
+  if (stale.length > 0) {
+    const inputsOf: AccountScope = stale.length === accounts.length || stale.length > largestIdList ? scope : { ids: stale.map((row) => row.id) };
+    computed = await computeRisk(db, inputsOf, stale, clock, today);
+    await rememberRisk(
+      db,
+      clock.zone,
+      today,
+      stale.map((row) => ({ account_id: row.id, risk_version: row.risk_version, risk: computed.get(row.id)! })),
+    );
+  }
+  return accounts
+    .map((row) => ({
+      account: { id: row.id, name: row.name, owner_id: row.owner_id, owner_name: row.owner_name, status: row.status, meeting_cadence_days: row.meeting_cadence_days },
+      risk: computed.get(row.id) ?? (JSON.parse(row.cached_risk!) as AccountRisk),
+    }))
+    .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
+}
+
+interface StaleAccount {
+  id: number;
+  meeting_cadence_days: number;
+  created_at: string;
+  last_touchpoint_at: string | null;
+}
+
+/** Loads what the rules read for the accounts in scope and assesses the stale ones. */
+async function computeRisk(db: DbOrTx, scope: AccountScope, stale: StaleAccount[], clock: RiskClock, today: string) {
   const accountIds = db.selectFrom('accounts').select('accounts.id').where(inScope(scope));
-  const [accounts, contacts, roles, commitments, complaints] = await Promise.all([
-    db
-      .selectFrom('accounts')
-      .innerJoin('users', 'users.id', 'accounts.owner_id')
-      .select([
-        'accounts.id',
-        'accounts.name',
-        'accounts.owner_id',
-        'users.name as owner_name',
-        'accounts.status',
-        'accounts.meeting_cadence_days',
-        'accounts.created_at',
-        'accounts.last_touchpoint_at',
-      ])
-      .where(inScope(scope))
-      .execute(),
+  const [contacts, roles, commitments, complaints] = await Promise.all([
     db
       .selectFrom('contacts')
       .select([
@@ -97,21 +139,20 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
   const contactsOf = groupBy(contacts, (row) => row.account_id);
   const commitmentsOf = groupBy(commitments, (row) => row.account_id);
   const complaintsOf = groupBy(complaints, (row) => row.account_id);
-
-  return accounts
-    .map(({ created_at, last_touchpoint_at, ...account }) => {
-      const input: AccountRiskInput = {
-        account: { id: account.id, meeting_cadence_days: account.meeting_cadence_days, created_at },
-        contacts: (contactsOf.get(account.id) ?? []).map(
-          (contact): RiskContact => ({ ...contact, roles: (rolesOf.get(contact.id) ?? []).map((row) => row.role as ContactRole) }),
-        ),
-        last_touchpoint_at,
-        overdue_commitments: (commitmentsOf.get(account.id) ?? []) as OverdueItem[],
-        overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
-      };
-      return { account, risk: assessAccount(input, clock) };
-    })
-    .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
+  const assessed = new Map<number, AccountRisk>();
+  for (const account of stale) {
+    const input: AccountRiskInput = {
+      account: { id: account.id, meeting_cadence_days: account.meeting_cadence_days, created_at: account.created_at },
+      contacts: (contactsOf.get(account.id) ?? []).map(
+        (contact): RiskContact => ({ ...contact, roles: (rolesOf.get(contact.id) ?? []).map((row) => row.role as ContactRole) }),
+      ),
+      last_touchpoint_at: account.last_touchpoint_at,
+      overdue_commitments: (commitmentsOf.get(account.id) ?? []) as OverdueItem[],
+      overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
+    };
+    assessed.set(account.id, assessAccount(input, clock));
+  }
+  return assessed;
 }
 
 function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {

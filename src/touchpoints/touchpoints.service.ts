@@ -136,7 +136,11 @@ async function recordTouchSummaries(db: DbOrTx, accountId: number, contactIds: n
       }))
       .where('id', 'in', contactIds)
       .execute();
-  await db.updateTable('accounts').set({ last_touchpoint_at: later('last_touchpoint_at') }).where('id', '=', accountId).execute();
+  await db
+    .updateTable('accounts')
+    .set((eb) => ({ last_touchpoint_at: later('last_touchpoint_at'), risk_version: eb('risk_version', '+', 1) }))
+    .where('id', '=', accountId)
+    .execute();
 }
 
 async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {

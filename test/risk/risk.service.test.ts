@@ -35,7 +35,7 @@ async function repWithAccounts(count: number): Promise<CurrentUser> {
 }
 
 describe('risk for a list of accounts', () => {
-  it('takes the same small number of queries for 3 accounts as for 300', async () => {
+  it('takes the same small number of queries for 3 accounts as for 300, and one once remembered', async () => {
     const few = await repWithAccounts(3);
     const many = await repWithAccounts(300);
     const clock = { now: new Date(testNow), zone: 'UTC' };
@@ -50,7 +50,13 @@ describe('risk for a list of accounts', () => {
     expect(small).toHaveLength(3);
     expect(large).toHaveLength(300);
     expect(counter.count).toBe(queriesForFew);
-    expect(queriesForFew).toBeLessThanOrEqual(5);
+    expect(queriesForFew).toBeLessThanOrEqual(6);
+
+    // Later the same day, nothing changed: the remembered assessments, in one query.
+    counter.count = 0;
+    const again = await assessAccounts(counted, { visibleTo: many }, clock);
+    expect(counter.count).toBe(1);
+    expect(again).toEqual(large);
   });
 
   it('reads the data: a coffee outside restarts the clock, a late next step is a late promise', async () => {
@@ -69,5 +75,49 @@ describe('risk for a list of accounts', () => {
     const flags = await flagsNow();
     expect(flags).not.toContain('decision_maker_meeting_overdue');
     expect(flags).toContain('commitment_overdue');
+  });
+});
+
+describe('remembered risk', () => {
+  const clockAt = (iso: string, zone = 'UTC') => ({ now: new Date(iso), zone });
+  const codes = async (accountId: number, clock = clockAt(testNow)) =>
+    (await assessAccounts(t.db, { ids: [accountId] }, clock))[0]!.risk.flags.map((flag) => flag.code);
+
+  it('is recomputed after every kind of write the rules read', async () => {
+    const rep = await t.make.user();
+    const account = await t.make.account(rep, { name: 'Cache Check' });
+    const maria = await t.make.contact(rep, account.id, { name: 'Maria Lopez', roles: ['decision_maker'] });
+    expect(await codes(account.id)).toContain('boss_unknown');
+
+    await t.make.contact(rep, account.id, { name: 'Ken Ito', roles: ['boss'] });
+    expect(await codes(account.id)).not.toContain('boss_unknown');
+
+    await t.make.touchpoint(rep, account.id, { contact_ids: [maria.id], occurred_at: '2026-11-20T12:00:00Z' });
+    expect(await codes(account.id)).not.toContain('account_gone_quiet');
+
+    const { updateContact } = await import('../../src/contacts/contacts.service.js');
+    await updateContact(t.db, t.clock, rep, maria.id, { status: 'leaving', leaving_on: '2026-12-31' });
+    expect(await codes(account.id)).toContain('key_contact_leaving');
+
+    const { createCommitment } = await import('../../src/commitments/commitments.service.js');
+    await createCommitment(t.db, t.clock, rep, account.id, { description: 'Send the quote', due_on: '2026-11-20' });
+    expect(await codes(account.id)).toContain('commitment_overdue');
+
+    const { updateAccount } = await import('../../src/accounts/accounts.service.js');
+    await t.db.updateTable('accounts').set({ created_at: '2026-01-01T00:00:00.000Z' }).where('id', '=', account.id).execute();
+    await updateAccount(t.db, t.clock, rep, account.id, { meeting_cadence_days: 7 });
+    expect(await codes(account.id)).toContain('decision_maker_meeting_overdue');
+  });
+
+  it('is kept per time zone and per local day', async () => {
+    const rep = await t.make.user();
+    const account = await t.make.account(rep, { name: 'Day Check' });
+    const maria = await t.make.contact(rep, account.id, { name: 'Maria Lopez', roles: ['decision_maker'] });
+    await t.make.touchpoint(rep, account.id, { contact_ids: [maria.id], occurred_at: '2026-10-09T12:00:00Z' });
+    // 45 days after 9 Oct is 23 Nov: quiet from the 24th.
+    expect(await codes(account.id)).not.toContain('account_gone_quiet');
+    expect(await codes(account.id, clockAt('2026-11-24T14:00:00Z'))).toContain('account_gone_quiet');
+    expect(await codes(account.id, clockAt('2026-11-24T03:00:00Z', 'America/Los_Angeles'))).not.toContain('account_gone_quiet');
+    expect(await codes(account.id)).not.toContain('account_gone_quiet');
   });
 });

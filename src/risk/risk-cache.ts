@@ -1,0 +1,48 @@
+import type { DbOrTx } from '../db/database.js';
+import type { AccountRisk } from './risk.rules.js';
+
+// Every rule counts whole days in the viewer's zone, so an assessment made on a local day stays
+// true all that day unless the account's data changes. Writers bump accounts.risk_version; readers
+// trust a cached assessment only for the same zone, day and version. A reader that computed from
+// data a writer then changed stamps the old version, so its result is simply never trusted.
+
+/** Call in the same transaction as any write to what the risk rules read about these accounts. */
+export async function riskInputsChanged(db: DbOrTx, accountIds: number[]): Promise<void> {
+  if (accountIds.length === 0) return;
+  await db
+    .updateTable('accounts')
+    .set((eb) => ({ risk_version: eb('risk_version', '+', 1) }))
+    .where('id', 'in', [...new Set(accountIds)])
+    .execute();
+}
+
+export interface FreshAssessment {
+  account_id: number;
+  risk_version: number;
+  risk: AccountRisk;
+}
+
+const rowsPerStatement = 500;
+
+export async function rememberRisk(db: DbOrTx, zone: string, localDay: string, assessments: FreshAssessment[]): Promise<void> {
+  for (let start = 0; start < assessments.length; start += rowsPerStatement) {
+    const rows = assessments.slice(start, start + rowsPerStatement).map(({ account_id, risk_version, risk }) => ({
+      account_id,
+      time_zone: zone,
+      local_day: localDay,
+      risk_version,
+      risk: JSON.stringify(risk),
+    }));
+    await db
+      .insertInto('account_risk')
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict.columns(['account_id', 'time_zone']).doUpdateSet((eb) => ({
+          local_day: eb.ref('excluded.local_day'),
+          risk_version: eb.ref('excluded.risk_version'),
+          risk: eb.ref('excluded.risk'),
+        })),
+      )
+      .execute();
+  }
+}
