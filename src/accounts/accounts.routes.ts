@@ -75,6 +75,7 @@ export function accountsPages({ db, clock }: AppContext): Router {
         reports_to_name: contact.reports_to_contact_id ? contactNames.get(contact.reports_to_contact_id) : undefined,
       })),
       orgChart: buildOrgChartSvg(contacts, clock.now(), viewer.time_zone),
+      orgChartList: buildOrgChartSvg(contacts, clock.now(), viewer.time_zone, 'list'),
       timeline: timeline.rows,
       risk,
       openPlaybooks: playbooks.filter((playbook) => !playbook.complete),

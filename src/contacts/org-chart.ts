@@ -10,6 +10,9 @@ const nodeHeight = 74;
 const gapX = 16;
 const gapY = 36;
 const margin = 8;
+const listNodeWidth = 280;
+const listIndent = 24;
+const listGap = 10;
 
 export const roleColours: Record<ContactRole | 'none', string> = {
   decision_maker: '#6d28d9',
@@ -50,47 +53,96 @@ interface PlacedNode {
   y: number;
 }
 
-export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string): string {
-  if (contacts.length === 0) return '';
+interface Layout {
+  placed: PlacedNode[];
+  width: number;
+  height: number;
+  nodeWidth: number;
+  /** The line from a manager's box down to a report's box. */
+  connector(manager: PlacedNode, report: PlacedNode): string;
+}
+
+/** Who reports to whom, walked once per person: a reporting loop is cut where it closes. */
+function reportingLines(contacts: Contact[]) {
   const ids = new Set(contacts.map((contact) => contact.id));
   const children = new Map<number | null, Contact[]>();
   for (const contact of contacts) {
     const parent = contact.reports_to_contact_id !== null && ids.has(contact.reports_to_contact_id) ? contact.reports_to_contact_id : null;
     children.set(parent, [...(children.get(parent) ?? []), contact]);
   }
+  const seen = new Set<number>();
+  return {
+    /** Marks a person drawn and answers their reports not drawn yet. */
+    enter(contact: Contact): Contact[] {
+      seen.add(contact.id);
+      return (children.get(contact.id) ?? []).filter((report) => !seen.has(report.id));
+    },
+    /** The tops of the reporting lines, then anyone only reachable through a loop. */
+    *roots(): Generator<Contact> {
+      yield* children.get(null) ?? [];
+      for (const contact of contacts) if (!seen.has(contact.id)) yield contact;
+    },
+  };
+}
 
-  // Leaves take the next free column; a manager sits centred over their reports.
+/** An org chart: leaves take the next free column; a manager sits centred over their reports. */
+function treeLayout(contacts: Contact[]): Layout {
+  const lines = reportingLines(contacts);
   const placed: PlacedNode[] = [];
   let nextColumn = 0;
   let depthReached = 0;
-  const place = (contact: Contact, depth: number, visiting: Set<number>): number => {
+  const place = (contact: Contact, depth: number): number => {
     depthReached = Math.max(depthReached, depth);
-    const reports = visiting.has(contact.id) ? [] : (children.get(contact.id) ?? []);
-    visiting.add(contact.id);
-    const columns = reports.map((report) => place(report, depth + 1, visiting));
+    const columns = lines.enter(contact).map((report) => place(report, depth + 1));
     const column = columns.length > 0 ? (columns[0]! + columns[columns.length - 1]!) / 2 : nextColumn++;
     placed.push({ contact, x: margin + column * (nodeWidth + gapX), y: margin + depth * (nodeHeight + gapY) });
     return column;
   };
-  const visiting = new Set<number>();
-  for (const root of children.get(null) ?? []) place(root, 0, visiting);
-  // Contacts caught in a reporting loop (not reachable from a root) still get drawn.
-  for (const contact of contacts) if (!visiting.has(contact.id)) place(contact, 0, visiting);
+  for (const root of lines.roots()) place(root, 0);
+  return {
+    placed,
+    width: margin * 2 + nextColumn * (nodeWidth + gapX) - gapX,
+    height: margin * 2 + (depthReached + 1) * (nodeHeight + gapY) - gapY,
+    nodeWidth,
+    connector(manager, report) {
+      const fromX = manager.x + nodeWidth / 2;
+      const fromY = manager.y + nodeHeight;
+      return `M${fromX} ${fromY} V${fromY + gapY / 2} H${report.x + nodeWidth / 2} V${report.y}`;
+    },
+  };
+}
 
-  const width = margin * 2 + nextColumn * (nodeWidth + gapX) - gapX;
-  const height = margin * 2 + (depthReached + 1) * (nodeHeight + gapY) - gapY;
+/** For a phone: one person per row, each report indented under their manager, so the text never shrinks. */
+function listLayout(contacts: Contact[]): Layout {
+  const lines = reportingLines(contacts);
+  const placed: PlacedNode[] = [];
+  let depthReached = 0;
+  const place = (contact: Contact, depth: number) => {
+    depthReached = Math.max(depthReached, depth);
+    placed.push({ contact, x: margin + depth * listIndent, y: margin + placed.length * (nodeHeight + listGap) });
+    for (const report of lines.enter(contact)) place(report, depth + 1);
+  };
+  for (const root of lines.roots()) place(root, 0);
+  return {
+    placed,
+    width: margin * 2 + depthReached * listIndent + listNodeWidth,
+    height: margin * 2 + placed.length * (nodeHeight + listGap) - listGap,
+    nodeWidth: listNodeWidth,
+    connector: (manager, report) => `M${manager.x + listIndent / 2} ${manager.y + nodeHeight} V${report.y + nodeHeight / 2} H${report.x}`,
+  };
+}
+
+/** The buying chain as SVG: `tree` for wide screens, `list` (one person per row) for phones. */
+export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string, layoutName: 'tree' | 'list' = 'tree'): string {
+  if (contacts.length === 0) return '';
+  const { placed, width, height, nodeWidth: boxWidth, connector } = (layoutName === 'list' ? listLayout : treeLayout)(contacts);
   const position = new Map(placed.map((node) => [node.contact.id, node]));
+  // Wider boxes (the list layout) hold longer names and titles before cutting them short.
+  const room = boxWidth / nodeWidth;
 
   const lines = placed
     .filter((node) => node.contact.reports_to_contact_id !== null && position.has(node.contact.reports_to_contact_id))
-    .map((node) => {
-      const parent = position.get(node.contact.reports_to_contact_id!)!;
-      const fromX = parent.x + nodeWidth / 2;
-      const fromY = parent.y + nodeHeight;
-      const toX = node.x + nodeWidth / 2;
-      const midY = fromY + gapY / 2;
-      return `<path d="M${fromX} ${fromY} V${midY} H${toX} V${node.y}" fill="none" stroke="#94a3b8" stroke-width="1.5"/>`;
-    });
+    .map((node) => `<path d="${connector(position.get(node.contact.reports_to_contact_id!)!, node)}" fill="none" stroke="#94a3b8" stroke-width="1.5"/>`);
 
   const boxes = placed.map(({ contact, x, y }) => {
     const role = contact.roles[0] ?? 'none';
@@ -106,18 +158,18 @@ export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string): 
     return [
       `<g class="chain-node chain-${warmth}">`,
       `<title>${escapeXml(`${contact.name}${contact.title ? `, ${contact.title}` : ''} — ${roles}; ${met}${status ? `; ${status}` : ''}`)}</title>`,
-      `<rect x="${x}" y="${y}" width="${nodeWidth}" height="${nodeHeight}" rx="8" fill="${fill}" stroke="${colour}" stroke-width="2"${dash}/>`,
+      `<rect x="${x}" y="${y}" width="${boxWidth}" height="${nodeHeight}" rx="8" fill="${fill}" stroke="${colour}" stroke-width="2"${dash}/>`,
       `<rect x="${x}" y="${y}" width="6" height="${nodeHeight}" rx="3" fill="${colour}"/>`,
-      `<text x="${x + 14}" y="${y + 20}" font-size="14" font-weight="700" fill="#0f172a"${contact.status === 'left' ? ' text-decoration="line-through"' : ''}>${escapeXml(truncate(contact.name, 20))}</text>`,
-      `<text x="${x + 14}" y="${y + 36}" font-size="11" fill="#334155">${escapeXml(truncate(contact.title ?? '', 26))}</text>`,
-      `<text x="${x + 14}" y="${y + 52}" font-size="11" font-weight="600" fill="${colour}">${escapeXml(truncate(status ? `${status} · ${roles}` : roles, 28))}</text>`,
+      `<text x="${x + 14}" y="${y + 20}" font-size="14" font-weight="700" fill="#0f172a"${contact.status === 'left' ? ' text-decoration="line-through"' : ''}>${escapeXml(truncate(contact.name, Math.floor(20 * room)))}</text>`,
+      `<text x="${x + 14}" y="${y + 36}" font-size="11" fill="#334155">${escapeXml(truncate(contact.title ?? '', Math.floor(26 * room)))}</text>`,
+      `<text x="${x + 14}" y="${y + 52}" font-size="11" font-weight="600" fill="${colour}">${escapeXml(truncate(status ? `${status} · ${roles}` : roles, Math.floor(28 * room)))}</text>`,
       `<text x="${x + 14}" y="${y + 67}" font-size="10.5" fill="#475569">${escapeXml(met)}</text>`,
       `</g>`,
     ].join('');
   });
 
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="org-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Buying chain: ${contacts.length} people; who reports to whom">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="org-chart org-chart-${layoutName}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Buying chain: ${contacts.length} people; who reports to whom">`,
     ...lines,
     ...boxes,
     `</svg>`,

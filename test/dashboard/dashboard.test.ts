@@ -107,7 +107,7 @@ describe('the team view', () => {
     expect(page.text).toContain('Cedar Ridge Schools');
     expect(page.text).toContain('Oakwood Senior Living');
     expect(page.text).not.toContain('Elsewhere Inc');
-    expect(page.text).toMatch(new RegExp(`${rep.name}</a></th>\\s*<td>3</td>`));
+    expect(page.text).toMatch(new RegExp(`${rep.name}</a></th>\\s*<td data-label="Accounts">3</td>`));
   });
 
   it('filters by rep', async () => {
