@@ -149,7 +149,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<void> {
         status: plan.status,
         meeting_cadence_days: 30,
         notes: '',
-        customer_since: plan.status === 'customer' ? now.minus({ years: 1 + Math.floor(random.next() * 4) }).toISODate()! : undefined,
+        customer_since: plan.status === 'customer' ? now.minus({ years: 1 + Math.floor(random.next() * 4), days: Math.floor(random.next() * 330) }).toISODate()! : undefined,
       });
       const ids: number[] = [];
       for (const person of plan.people) {

@@ -87,6 +87,8 @@ describe('My accounts', () => {
     const byFlag = await agent.get('/accounts?flag=account_gone_quiet');
     expect(byFlag.text).toContain('Cedar Ridge Schools');
     expect(byFlag.text).not.toContain('Bluewater Law</strong>');
+    const noMatch = await agent.get('/accounts?flag=complaint_follow_up_overdue');
+    expect(noMatch.text).toContain('No account matches these filters.');
     const byLevel = await agent.get('/accounts?level=ok');
     expect(byLevel.text).toContain('Bluewater Law</strong>');
     expect(byLevel.text).not.toContain('Cedar Ridge Schools</strong>');
