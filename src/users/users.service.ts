@@ -42,18 +42,23 @@ export async function authenticate(db: DbOrTx, email: string, password: string):
 }
 const unknownUserHash = '$argon2id$v=19$m=65536,p=4,t=3$8wBAggBNA4pK33mRxKJA3A$oSHtfbhAVDi9j+SIajEhUAJK2MWCC/NiRWt83+m83Pw';
 
+/** "Last used" is kept to the minute: a write on every API call would halve the write throughput. */
+const lastUsedPrecisionMs = 60_000;
+
 export async function findUserByApiToken(db: DbOrTx, clock: Clock, token: string): Promise<CurrentUser | undefined> {
   const row = await db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id as token_id', 'users.id', 'users.email', 'users.name', 'users.role', 'users.manager_id', 'users.time_zone'])
+    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'users.id', 'users.email', 'users.name', 'users.role', 'users.manager_id', 'users.time_zone'])
     .where('api_tokens.token_hash', '=', hashToken(token))
     .where('api_tokens.revoked_at', 'is', null)
     .where('users.active', '=', 1)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { token_id, ...user } = row;
-  await db.updateTable('api_tokens').set({ last_used_at: clock.now().toISOString() }).where('id', '=', token_id).execute();
+  const { token_id, last_used_at, ...user } = row;
+  const now = clock.now();
+  if (!last_used_at || now.getTime() - Date.parse(last_used_at) >= lastUsedPrecisionMs)
+    await db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', token_id).execute();
   return user;
 }
 

@@ -42,6 +42,19 @@ describe('personal API tokens on the settings page', () => {
     expect(me.body).toEqual({ id: user.id, email: user.email, name: 'Token Tess', role: 'rep', manager_id: null, time_zone: 'UTC' });
     const used = await t.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(used.last_used_at).toBe(testNow);
+
+    // "Last used" is kept to the minute.
+    const lastUsed = async () => (await t.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', row.id).executeTakeFirstOrThrow()).last_used_at;
+    try {
+      t.clock.set('2026-11-23T14:00:30.000Z');
+      await apiClient(t.app, token!).get('/me');
+      expect(await lastUsed()).toBe(testNow);
+      t.clock.set('2026-11-23T14:01:30.000Z');
+      await apiClient(t.app, token!).get('/me');
+      expect(await lastUsed()).toBe('2026-11-23T14:01:30.000Z');
+    } finally {
+      t.clock.set(testNow);
+    }
   });
 
   it('re-renders with the error beside the token name when it is blank, and creates nothing', async () => {
