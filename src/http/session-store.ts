@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 
 const defaultLifetimeMs = 14 * 24 * 60 * 60 * 1000;
+const touchEveryMs = 60 * 60 * 1000;
 
 /**
  * express-session store on our own database, so a restart logs nobody out and several app
@@ -10,6 +11,7 @@ const defaultLifetimeMs = 14 * 24 * 60 * 60 * 1000;
  */
 export class DatabaseSessionStore extends session.Store {
   private writesSincePrune = 0;
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -53,6 +55,11 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
+    // Sessions last two weeks: moving the expiry once an hour is plenty, not a write per page view.
+    const now = this.clock.now().getTime();
+    if (now - (this.touchedAt.get(sid) ?? 0) < touchEveryMs) return void callback?.();
+    if (this.touchedAt.size > 10_000) this.touchedAt.clear();
+    this.touchedAt.set(sid, now);
     this.db
       .updateTable('sessions')
       .set({ expires_at: this.expiry(data) })
