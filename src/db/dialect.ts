@@ -22,7 +22,6 @@ export function groupConcat(db: Kysely<any>, column: Expression<string>) {
 }
 
 export const toFlag = (value: boolean): number => (value ? 1 : 0);
-export const fromFlag = (value: number | boolean | null | undefined): boolean => Boolean(value);
 
 export interface ForeignKey {
   table: string;
