@@ -217,7 +217,8 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       .selectFrom('contacts')
       .innerJoin('accounts', 'accounts.id', 'contacts.account_id')
       .innerJoin('users as owners', 'owners.id', 'accounts.owner_id')
-      .leftJoin('commitments', (join) => join.onRef('commitments.departed_contact_id', '=', 'contacts.id').on('commitments.source', '=', 'playbook'))
+      // Only playbook steps carry a departed contact; joining on it alone keeps to its index.
+      .leftJoin('commitments', 'commitments.departed_contact_id', 'contacts.id')
       .select((eb) => [
         'contacts.id as contact_id',
         'contacts.name as contact_name',
@@ -235,7 +236,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         eb.fn.count<number>('commitments.id').as('steps'),
         eb.fn.sum<number | null>(eb.case().when('commitments.done_at', 'is not', null).then(1).else(0).end()).as('steps_done'),
       ])
-      .where(accountVisibleTo(viewer))
+      .where('contacts.account_id', 'in', teamAccountIds)
       .where('accounts.archived', '=', 0)
       .where('contacts.archived', '=', 0)
       .where((eb) =>
@@ -271,7 +272,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         'contacts.name as contact_name',
         sql<number>`count(*) over ()`.as('total'),
       ])
-      .where(accountVisibleTo(viewer))
+      .where('commitments.account_id', 'in', teamAccountIds)
       .where('accounts.archived', '=', 0)
       .where('commitments.done_at', 'is', null)
       .where('commitments.due_on', '<', today)
@@ -294,7 +295,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         'contacts.name as contact_name',
         sql<number>`count(*) over ()`.as('total'),
       ])
-      .where(accountVisibleTo(viewer))
+      .where('complaints.account_id', 'in', teamAccountIds)
       .where('accounts.archived', '=', 0)
       .where('complaints.verified_on', 'is', null)
       .where('complaints.follow_up_due_on', '<=', weekEndsOn)
