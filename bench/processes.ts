@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,12 +44,14 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
 }
 
 /**
- * Starts a TypeScript entry point as its own Node process (tsx as a loader, so the pid is the
- * server itself), in production mode so Express caches compiled templates as it would when deployed.
+ * Starts an entry point as its own Node process, so the pid is the server itself: compiled
+ * JavaScript as is, TypeScript with tsx as a loader. Production mode, so Express caches compiled
+ * templates as it would when deployed.
  */
 export async function startServer(entry: string, options: { env?: Record<string, string>; nodeOptions?: string[]; cwd?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', path.join(root, entry)], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...loader, path.join(root, entry)], {
     cwd: options.cwd ?? root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +73,11 @@ export async function startServer(entry: string, options: { env?: Record<string,
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Compiles the server as `npm start` does, so the benchmark measures what is deployed. */
+export function buildServer(): void {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }
 
 const cookieOf = (response: Response) =>

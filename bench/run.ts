@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { connectDatabase } from '../src/db/connect.js';
 import { scalePassword } from '../src/demo/scale-seed.js';
 import { cacheFolder, cachedDataset, datasetSize, findSubjects, runFolder, setDigestsOptedOut } from './dataset.js';
-import { type ServerProcess, signIn, startServer } from './processes.js';
+import { type ServerProcess, buildServer, signIn, startServer } from './processes.js';
 import { type HttpRequest, type HttpScenario, type Target, httpScenarios, outsideTimings } from './scenarios.js';
 
 // npm run bench -- [--scale N] [--duration S] [--connections C] [--only TEXT] [--profile] [--results FILE]
@@ -134,7 +134,8 @@ try {
   const profileFolder = path.join(cacheFolder, 'profiles');
   const ceiling = await startServer('bench/ceiling-server.ts');
   servers.push(ceiling);
-  const app = await startServer('src/server.ts', {
+  buildServer();
+  const app = await startServer('dist/src/server.js', {
     env: { DATABASE_URL: databaseUrl },
     nodeOptions: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileFolder}`] : [],
     cwd: run.folder,

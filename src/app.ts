@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
@@ -28,8 +27,9 @@ import { importerPages } from './importer/importer.routes.js';
 import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
+import { projectRoot } from './project-root.js';
 
-const publicFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+const publicFolder = path.join(projectRoot, 'public');
 
 export interface AppDependencies {
   db: Db;

@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
-import { type Expression, type RawBuilder, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type RawBuilder, sql } from 'kysely';
 import type { Clock } from '../clock.js';
-import type { DbOrTx } from '../db/database.js';
+import type { Database, DbOrTx } from '../db/database.js';
+import { isOneOf } from '../db/dialect.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { localToday } from '../commitments/commitments.service.js';
 import type { CurrentUser } from '../users/users.service.js';
@@ -51,16 +52,18 @@ const inCalendarOrder = (monthDayColumn: Expression<string>, todayMonthDay: stri
   sql`case when ${monthDayColumn} >= ${todayMonthDay} then 0 else 1 end`;
 
 /**
- * Key dates in the viewer's next `days` days (today included) at the accounts they may see:
- * active contacts' birthdays and started-in-role anniversaries, customers' anniversaries.
- * Three queries, each ordered by day and limited; the earliest `limit` are returned.
+ * Key dates in the viewer's next `days` days (today included) at the accounts they may see, or at
+ * the given accounts the caller has already authorized: active contacts' birthdays and
+ * started-in-role anniversaries, customers' anniversaries. Three queries, each ordered by day and
+ * limited; the earliest `limit` are returned.
  */
-export async function upcomingKeyDates(db: DbOrTx, clock: Clock, user: CurrentUser, { days = 14, limit = 30 } = {}) {
+export async function upcomingKeyDates(db: DbOrTx, clock: Clock, user: CurrentUser, { days = 14, limit = 30, accountIds }: { days?: number; limit?: number; accountIds?: number[] } = {}) {
   const today = localToday(clock, user).today;
   const window = monthDaysFrom(today, days);
   const monthDays = [...window.keys()];
   const todayMonthDay = today.toFormat('MM-dd');
 
+  const atAccounts = (eb: ExpressionBuilder<Database, 'accounts'>) => (accountIds ? isOneOf(db, 'accounts.id', accountIds) : accountVisibleTo(user)(eb));
   const contactsOn = (column: 'contacts.birthday' | 'contacts.started_in_role_on') =>
     db
       .selectFrom('contacts')
@@ -74,7 +77,7 @@ export async function upcomingKeyDates(db: DbOrTx, clock: Clock, user: CurrentUs
         'accounts.name as account_name',
         sql<string>`${sql.ref(column)}`.as('date'),
       ])
-      .where(accountVisibleTo(user))
+      .where(atAccounts)
       .where('accounts.archived', '=', 0)
       .where('contacts.archived', '=', 0)
       .where('contacts.status', '!=', 'left')
@@ -89,7 +92,7 @@ export async function upcomingKeyDates(db: DbOrTx, clock: Clock, user: CurrentUs
     db
       .selectFrom('accounts')
       .select(['accounts.id as account_id', 'accounts.name as account_name', 'accounts.customer_since as date'])
-      .where(accountVisibleTo(user))
+      .where(atAccounts)
       .where('accounts.archived', '=', 0)
       .where('accounts.status', '=', 'customer')
       .where(monthDay('accounts.customer_since'), 'in', monthDays)

@@ -5,13 +5,13 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
-/** Reads every migrations/*.ts file; their names sort in the order they must run. */
+/** Reads every migration beside this code (migrations/*.ts, or *.js once compiled); their names sort in the order they must run. */
 const folderProvider: MigrationProvider = {
   async getMigrations() {
     const migrations: Record<string, Migration> = {};
     for (const file of (await fs.readdir(migrationsFolder)).sort()) {
-      if (!/^\d{4}_\d{2}_\d{2}_\d{4}_.+\.ts$/.test(file)) continue;
-      migrations[file.replace(/\.ts$/, '')] = await import(pathToFileURL(path.join(migrationsFolder, file)).href);
+      if (!/^\d{4}_\d{2}_\d{2}_\d{4}_.+\.(ts|js)$/.test(file) || file.endsWith('.d.ts')) continue;
+      migrations[file.replace(/\.(ts|js)$/, '')] = await import(pathToFileURL(path.join(migrationsFolder, file)).href);
     }
     return migrations;
   },

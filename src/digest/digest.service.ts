@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { groupConcat } from '../db/dialect.js';
+import { groupConcat, isOneOf } from '../db/dialect.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { upcomingKeyDates } from '../contacts/key-dates.service.js';
 import { NotFound, ValidationFailed } from '../http/errors.js';
@@ -196,11 +196,12 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
     account_name: row.account_name,
     url: link(`/accounts/${row.account_id}`),
   });
-  const teamAccountIds = db.selectFrom('accounts').select('accounts.id').where(accountVisibleTo(viewer)).where('accounts.archived', '=', 0);
   const daysLate = (dueOn: string) => day.daysSinceDate(dueOn);
 
-  const [assessed, members, lastSnapshots, departures, lateCommitments, followUps, keyDates] = await Promise.all([
-    assessAccounts(db, { visibleTo: viewer }, { now: asOf, zone }),
+  // The team's accounts, assessed; every other section reads through their ids.
+  const assessed = await assessAccounts(db, { visibleTo: viewer }, { now: asOf, zone });
+  const teamAccountIds = assessed.map(({ account }) => account.id);
+  const [members, lastSnapshots, departures, lateCommitments, followUps, keyDates] = await Promise.all([
     db
       .selectFrom('users')
       .select(['id', 'name'])
@@ -211,7 +212,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       .selectFrom('risk_snapshots')
       .select(['account_id', 'score', 'level', 'flags'])
       .where('iso_week', '=', lastWeek.id)
-      .where('account_id', 'in', teamAccountIds)
+      .where(isOneOf(db, 'account_id', teamAccountIds))
       .execute(),
     db
       .selectFrom('contacts')
@@ -236,7 +237,9 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         eb.fn.count<number>('commitments.id').as('steps'),
         eb.fn.sum<number | null>(eb.case().when('commitments.done_at', 'is not', null).then(1).else(0).end()).as('steps_done'),
       ])
-      .where('contacts.account_id', 'in', teamAccountIds)
+      // Status first, then account: the (status, account_id) index answers both at once.
+      .where('contacts.status', 'in', ['leaving', 'left'])
+      .where(isOneOf(db, 'contacts.account_id', teamAccountIds))
       .where('accounts.archived', '=', 0)
       .where('contacts.archived', '=', 0)
       .where((eb) =>
@@ -272,7 +275,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         'contacts.name as contact_name',
         sql<number>`count(*) over ()`.as('total'),
       ])
-      .where('commitments.account_id', 'in', teamAccountIds)
+      .where(isOneOf(db, 'commitments.account_id', teamAccountIds))
       .where('accounts.archived', '=', 0)
       .where('commitments.done_at', 'is', null)
       .where('commitments.due_on', '<', today)
@@ -295,7 +298,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         'contacts.name as contact_name',
         sql<number>`count(*) over ()`.as('total'),
       ])
-      .where('complaints.account_id', 'in', teamAccountIds)
+      .where(isOneOf(db, 'complaints.account_id', teamAccountIds))
       .where('accounts.archived', '=', 0)
       .where('complaints.verified_on', 'is', null)
       .where('complaints.follow_up_due_on', '<=', weekEndsOn)
@@ -303,7 +306,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       .orderBy('complaints.id')
       .limit(listLimit)
       .execute(),
-    upcomingKeyDates(db, { now: () => asOf }, viewer, { days: keyDateDays, limit: listLimit }),
+    upcomingKeyDates(db, { now: () => asOf }, viewer, { days: keyDateDays, limit: listLimit, accountIds: teamAccountIds }),
   ]);
 
   type LateRow = Omit<LateItem, 'url' | 'days_late' | 'due_on'> & { due_on: string | null; total: number };

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 // No sandbox (containers run as root), no GPU, and nothing that phones home or updates itself.
 export const chromiumArgs = [
@@ -22,7 +22,9 @@ export function isChromiumInstalled(executablePath: string): boolean {
 }
 
 /** A fresh headless Chromium (e2e tests launch their own; the app shares one, below). */
-export function launchChromium(executablePath: string): Promise<Browser> {
+export async function launchChromium(executablePath: string): Promise<Browser> {
+  // Loaded on first use: playwright-core alone adds about 80 MB to a process that never prints a PDF.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath, headless: true, args: chromiumArgs });
 }
 

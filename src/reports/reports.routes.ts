@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../app-context.js';
 import { accountIdOf } from '../accounts/accounts.routes.js';
@@ -9,6 +8,7 @@ import { HttpError, ValidationFailed } from '../http/errors.js';
 import { parseInput } from '../http/validation.js';
 import { isChromiumInstalled, sharedChromium } from '../pdf/chromium.js';
 import { htmlToPdf } from '../pdf/html-to-pdf.js';
+import { projectRoot } from '../project-root.js';
 import { defaultPaperFor, paperSizes, personalDetails, reportOptionsSchema, reportSections } from './reports.schemas.js';
 import { type ReportAccount, buildAccountReport, getReportAccount, listReportPeople } from './reports.service.js';
 
@@ -30,7 +30,7 @@ const choices = {
 const pdfUnavailable =
   'PDF download is not available on this server because Chromium is not installed. Printing from your browser (Print, then Save as PDF) gives the same document.';
 
-const stylesheetFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/report.css');
+const stylesheetFile = path.join(projectRoot, 'public/report.css');
 let stylesheet: string | undefined;
 /** The PDF page has no network, so the stylesheet goes inline; read once per process. */
 const inlineStylesheet = () => (stylesheet ??= readFileSync(stylesheetFile, 'utf8'));

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
-import type { AccountRisk } from './risk.rules.js';
+import { type AccountRisk, type Flag, riskRuleByCode } from './risk.rules.js';
 
 // Every rule counts whole days in the viewer's zone, so an assessment made on a local day stays
 // true all that day unless the account's data changes. Writers bump accounts.risk_version; readers
@@ -25,13 +25,15 @@ export interface FreshAssessment {
 const rowsPerStatement = 500;
 
 export async function rememberRisk(db: DbOrTx, zone: string, localDay: string, assessments: FreshAssessment[]): Promise<void> {
+  // Many statements: one transaction commits them once (inside a caller's transaction, join it).
+  if (!db.isTransaction && assessments.length > rowsPerStatement) return db.transaction().execute((trx) => rememberRisk(trx, zone, localDay, assessments));
   for (let start = 0; start < assessments.length; start += rowsPerStatement) {
     const rows = assessments.slice(start, start + rowsPerStatement).map(({ account_id, risk_version, risk }) => ({
       account_id,
       time_zone: zone,
       local_day: localDay,
       risk_version,
-      risk: JSON.stringify(risk),
+      risk: rememberedForm(risk),
     }));
     await db
       .insertInto('account_risk')
@@ -45,4 +47,23 @@ export async function rememberRisk(db: DbOrTx, zone: string, localDay: string, a
       )
       .execute();
   }
+}
+
+/**
+ * What is remembered of an assessment is what the rules decided: a flag's severity, label and next
+ * action are the rule's own and are filled in again on reading, so a reworded rule shows at once and
+ * each row stays small (the company-wide snapshot writes 100,000 of them).
+ */
+function rememberedForm(risk: AccountRisk): string {
+  return JSON.stringify({ ...risk, flags: risk.flags.map(({ code, message, contact_id }) => ({ code, message, contact_id })) });
+}
+
+export function recalledRisk(remembered: string): AccountRisk {
+  const risk = JSON.parse(remembered) as Omit<AccountRisk, 'flags'> & { flags: Pick<Flag, 'code' | 'message' | 'contact_id'>[] };
+  const flags: Flag[] = [];
+  for (const { code, ...raised } of risk.flags) {
+    const rule = riskRuleByCode.get(code);
+    if (rule) flags.push({ code, severity: rule.severity, label: rule.label, next_action: rule.next_action, ...raised });
+  }
+  return { ...risk, flags };
 }

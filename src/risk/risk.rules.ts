@@ -148,8 +148,9 @@ export function decisionMakerMeeting(input: AccountRiskInput, today: LocalDay) {
   const cadence = input.account.meeting_cadence_days;
   // Never met outside: the clock runs from when the account was opened.
   const daysSince = lastMet ? today.daysSinceInstant(lastMet.last_outside_meeting_at!) : today.daysSinceInstant(input.account.created_at);
+  const contact = lastMet ?? decisionMakers[0]!;
   return {
-    contact: lastMet ?? decisionMakers[0]!,
+    contact: { id: contact.id, name: contact.name },
     never_met: !lastMet,
     last_met_at: lastMet?.last_outside_meeting_at ?? null,
     days_since: daysSince,

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Database, DbOrTx } from '../db/database.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
+import { isOneOf } from '../db/dialect.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { ExpressionBuilder } from 'kysely';
@@ -13,7 +14,7 @@ import {
   type RiskContact,
   assessAccount,
 } from './risk.rules.js';
-import { rememberRisk } from './risk-cache.js';
+import { recalledRisk, rememberRisk } from './risk-cache.js';
 
 /** Which accounts to assess: given ids (already authorized), or all the user may see (optionally one owner's). */
 export type AccountScope = { ids: number[] } | { visibleTo: CurrentUser; ownerId?: number };
@@ -32,14 +33,17 @@ function inScope(scope: AccountScope) {
   };
 }
 
-/** Beyond this many stale accounts, their inputs are read through the scope query instead of an id list. */
-const largestIdList = 5000;
+/**
+ * Stale accounts are assessed this many at a time: a team's list in one round, a company-wide
+ * snapshot in rounds whose contacts and flags die young instead of filling the heap at once.
+ */
+const accountsPerRound = 5000;
 
 /**
  * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
- * cached for the viewer's zone and day; otherwise four more for the stale accounts' inputs
- * (contacts, roles, late promises, late complaint follow-ups), whatever their number, and the
- * fresh assessments are remembered.
+ * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
+ * four more for their inputs (contacts, roles, late promises, late complaint follow-ups) and the
+ * writes that remember the fresh assessments.
  */
 export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: RiskClock): Promise<AccountWithRisk[]> {
   const today = new LocalDay(clock).isoDate;
@@ -65,22 +69,23 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
     .execute();
 
   const isFresh = (row: (typeof accounts)[number]) => row.cached_day === today && row.cached_version === row.risk_version;
-  const stale = accounts.filter((row) => !isFresh(row));
-  let computed = new Map<number, AccountRisk>();
-  if (stale.length > 0) {
-    const inputsOf: AccountScope = stale.length === accounts.length || stale.length > largestIdList ? scope : { ids: stale.map((row) => row.id) };
-    computed = await computeRisk(db, inputsOf, stale, clock, today);
+  const stale = accounts.filter((row) => !isFresh(row)).sort((a, b) => a.id - b.id);
+  const computed = new Map<number, AccountRisk>();
+  for (let start = 0; start < stale.length; start += accountsPerRound) {
+    const round = stale.slice(start, start + accountsPerRound);
+    const assessed = await computeRisk(db, round, clock, today);
     await rememberRisk(
       db,
       clock.zone,
       today,
-      stale.map((row) => ({ account_id: row.id, risk_version: row.risk_version, risk: computed.get(row.id)! })),
+      round.map((row) => ({ account_id: row.id, risk_version: row.risk_version, risk: assessed.get(row.id)! })),
     );
+    for (const [id, risk] of assessed) computed.set(id, risk);
   }
   return accounts
     .map((row) => ({
       account: { id: row.id, name: row.name, owner_id: row.owner_id, owner_name: row.owner_name, status: row.status, meeting_cadence_days: row.meeting_cadence_days },
-      risk: computed.get(row.id) ?? (JSON.parse(row.cached_risk!) as AccountRisk),
+      risk: computed.get(row.id) ?? recalledRisk(row.cached_risk!),
     }))
     .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
 }
@@ -92,9 +97,9 @@ interface StaleAccount {
   last_touchpoint_at: string | null;
 }
 
-/** Loads what the rules read for the accounts in scope and assesses the stale ones. */
-async function computeRisk(db: DbOrTx, scope: AccountScope, stale: StaleAccount[], clock: RiskClock, today: string) {
-  const accountIds = db.selectFrom('accounts').select('accounts.id').where(inScope(scope));
+/** Loads what the rules read for these accounts and assesses them. */
+async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, today: string) {
+  const accountIds = stale.map((account) => account.id);
   const [contacts, roles, commitments, complaints] = await Promise.all([
     db
       .selectFrom('contacts')
@@ -111,15 +116,15 @@ async function computeRisk(db: DbOrTx, scope: AccountScope, stale: StaleAccount[
         'last_outside_meeting_at',
         'touchpoint_count',
       ])
-      .where('account_id', 'in', accountIds)
+      .where(isOneOf(db, 'account_id', accountIds))
       .where('archived', '=', 0)
       .execute(),
-    db.selectFrom('contact_roles').select(['contact_id', 'role']).where('account_id', 'in', accountIds).execute(),
+    db.selectFrom('contact_roles').select(['contact_id', 'role']).where(isOneOf(db, 'account_id', accountIds)).execute(),
     db
       .selectFrom('commitments')
       .leftJoin('contacts', 'contacts.id', 'commitments.contact_id')
       .select(['commitments.account_id', 'commitments.description', 'commitments.due_on', 'commitments.contact_id', 'contacts.name as contact_name'])
-      .where('commitments.account_id', 'in', accountIds)
+      .where(isOneOf(db, 'commitments.account_id', accountIds))
       .where('commitments.done_at', 'is', null)
       .where('commitments.due_on', '<', today)
       .orderBy('commitments.due_on')
@@ -128,7 +133,7 @@ async function computeRisk(db: DbOrTx, scope: AccountScope, stale: StaleAccount[
       .selectFrom('complaints')
       .leftJoin('contacts', 'contacts.id', 'complaints.contact_id')
       .select(['complaints.account_id', 'complaints.issue as description', 'complaints.follow_up_due_on as due_on', 'complaints.contact_id', 'contacts.name as contact_name'])
-      .where('complaints.account_id', 'in', accountIds)
+      .where(isOneOf(db, 'complaints.account_id', accountIds))
       .where('complaints.verified_on', 'is', null)
       .where('complaints.follow_up_due_on', '<', today)
       .orderBy('complaints.follow_up_due_on')

@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { create } from 'express-handlebars';
 import * as dates from './helpers/dates.js';
 import * as forms from './helpers/forms.js';
 import * as labels from './helpers/labels.js';
 import * as risk from './helpers/risk.js';
+import { projectRoot } from '../project-root.js';
 
-export const viewsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+export const viewsFolder = path.join(projectRoot, 'views');
 
 export const handlebars = create({
   extname: '.hbs',
