@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 
@@ -48,10 +48,35 @@ class WriteTransactionSqliteDialect extends SqliteDialect {
   }
 }
 
+/** The most recently used statements kept prepared; the rest are prepared again when next used. */
+const preparedStatementsKept = 500;
+
+/**
+ * Kysely prepares every statement each time it runs it; parsing and planning the SQL is a fair part
+ * of a small write's cost. This keeps statements prepared by their text, least recently used out
+ * first. Kysely holds SQLite's one connection for a whole query or stream, so a kept statement is
+ * never in use twice at once.
+ */
+export function withPreparedStatements(sqlite: SqliteDatabase.Database): KyselySqlite {
+  const prepared = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = prepared.get(sql);
+      // Deleting and setting again moves it to the back: the Map's order is the order of last use.
+      if (statement) prepared.delete(sql);
+      else statement = sqlite.prepare(sql);
+      prepared.set(sql, statement);
+      if (prepared.size > preparedStatementsKept) prepared.delete(prepared.keys().next().value!);
+      return statement;
+    },
+  };
+}
+
 export function connectDatabase(url: string): Kysely<Database> {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'sqlite') {
-    return new Kysely<Database>({ dialect: new WriteTransactionSqliteDialect({ database: openSqlite(target.file) }) });
+    return new Kysely<Database>({ dialect: new WriteTransactionSqliteDialect({ database: withPreparedStatements(openSqlite(target.file)) }) });
   }
   const pool = new pg.Pool({ connectionString: target.url, max: 10 });
   // An idle connection closed by the server (restart, failover, an admin) is already dropped from the
