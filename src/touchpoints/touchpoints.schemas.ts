@@ -25,12 +25,15 @@ export const contactUpdateSchema = contactPatchSchema
   .pick({ title: true, roles: true, reports_to_contact_id: true, status: true, leaving_on: true, notice: true })
   .extend({ contact_id: entityId, note: optionalText(2000) });
 
-export function touchpointSchema(zone: string, now: Date) {
+/** The fields in one zone; built once per zone, because building a zod object schema costs more than parsing with it. */
+const fieldsByZone = new Map<string, ReturnType<typeof touchpointFields>>();
+
+function touchpointFields(zone: string) {
   return z
     .object({
       contact_ids: z.preprocess(asArray, z.array(entityId)).default([]),
       kind: z.enum(touchpointKinds, { error: 'Choose what kind of touchpoint it was' }),
-      occurred_at: z.preprocess(blankToUndefined, occurredAt(zone).optional()).transform((value) => value ?? now.toISOString()),
+      occurred_at: z.preprocess(blankToUndefined, occurredAt(zone).optional()),
       location: z.enum(touchpointLocations, { error: 'Choose where it happened' }),
       summary: optionalText(5000),
       internal_notes: optionalText(5000),
@@ -45,9 +48,21 @@ export function touchpointSchema(zone: string, now: Date) {
     .superRefine((input, ctx) => {
       if (input.next_step_due_on && !input.next_step)
         ctx.addIssue({ code: 'custom', path: ['next_step'], message: 'Say what the next step is, or clear its due date' });
-      if (input.occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString())
-        ctx.addIssue({ code: 'custom', path: ['occurred_at'], message: 'That is in the future; log a touchpoint after it happens' });
     });
+}
+
+/** A touchpoint as logged by someone in `zone` at `now`: when it happened defaults to now and is never a day ahead. */
+export function touchpointSchema(zone: string, now: Date) {
+  let fields = fieldsByZone.get(zone);
+  if (!fields) fieldsByZone.set(zone, (fields = touchpointFields(zone)));
+  return fields.transform((input, ctx) => {
+    const occurred_at = input.occurred_at ?? now.toISOString();
+    if (occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString()) {
+      ctx.addIssue({ code: 'custom', path: ['occurred_at'], message: 'That is in the future; log a touchpoint after it happens' });
+      return z.NEVER;
+    }
+    return { ...input, occurred_at };
+  });
 }
 
 export type TouchpointInput = z.output<ReturnType<typeof touchpointSchema>>;
