@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 
 const defaultLifetimeMs = 14 * 24 * 60 * 60 * 1000;
 const touchEveryMs = 60 * 60 * 1000;
+
+/** The session id in the cookie is a credential: the database keeps only its SHA-256. */
+const keyOf = (sid: string) => createHash('sha256').update(sid).digest('hex');
 
 /**
  * express-session store on our own database, so a restart logs nobody out and several app
@@ -24,7 +28,7 @@ export class DatabaseSessionStore extends session.Store {
     this.db
       .selectFrom('sessions')
       .select('data')
-      .where('sid', '=', sid)
+      .where('sid', '=', keyOf(sid))
       .where('expires_at', '>', this.clock.now().toISOString())
       .executeTakeFirst()
       .then((row) => callback(null, row ? (JSON.parse(row.data) as session.SessionData) : null), callback);
@@ -32,7 +36,7 @@ export class DatabaseSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     const row = {
-      sid,
+      sid: keyOf(sid),
       user_id: (data as { userId?: number }).userId ?? null,
       data: JSON.stringify(data),
       expires_at: this.expiry(data),
@@ -49,7 +53,7 @@ export class DatabaseSessionStore extends session.Store {
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.db
       .deleteFrom('sessions')
-      .where('sid', '=', sid)
+      .where('sid', '=', keyOf(sid))
       .execute()
       .then(() => callback?.(), callback);
   }
@@ -63,7 +67,7 @@ export class DatabaseSessionStore extends session.Store {
     this.db
       .updateTable('sessions')
       .set({ expires_at: this.expiry(data) })
-      .where('sid', '=', sid)
+      .where('sid', '=', keyOf(sid))
       .execute()
       .then(() => callback?.(), callback);
   }

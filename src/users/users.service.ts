@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { ValidationFailed } from '../http/errors.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { hashToken } from './tokens.js';
 import type { UserRole } from './users.table.js';
 import type { SettingsInput } from './users.schemas.js';
@@ -37,10 +37,12 @@ export async function authenticate(db: DbOrTx, email: string, password: string):
   // Verify against a hash even for unknown emails so timing does not reveal who has an account.
   const valid = await verifyPassword(user?.password_hash ?? unknownUserHash, password);
   if (!user || !valid) return null;
-  const { password_hash: _hash, ...current } = user;
+  const { password_hash: hash, ...current } = user;
+  if (hash && needsRehash(hash)) await db.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', user.id).execute();
   return current;
 }
-const unknownUserHash = '$argon2id$v=19$m=65536,p=4,t=3$8wBAggBNA4pK33mRxKJA3A$oSHtfbhAVDi9j+SIajEhUAJK2MWCC/NiRWt83+m83Pw';
+/** Made with the same settings as every new hash, so an unknown email takes as long as a known one. */
+const unknownUserHash = '$argon2id$v=19$m=19456,p=1,t=2$j9Bgt2Lh7R4Aq9tM2S7U/w$YlKq6Cjeb/PYadbJUVO++S5i6iojTT2WW+9kep63Vdg';
 
 /** "Last used" is kept to the minute: a write on every API call would halve the write throughput. */
 const lastUsedPrecisionMs = 60_000;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import argon2 from 'argon2';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -41,6 +43,17 @@ describe('signing in', () => {
     expect(response.status).toBe(401);
     expect(response.text).toContain('do not match');
     expect(response.text).toContain('value="wrong@example.com"');
+  });
+
+  it('replaces a password hash made with older settings at the next sign-in, and the password still works', async () => {
+    const user = await t.make.user();
+    const olderHash = await argon2.hash(testPassword, { type: argon2.argon2id, memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+    await t.db.updateTable('users').set({ password_hash: olderHash }).where('id', '=', user.id).execute();
+    await signIn(t.app, user);
+    const { password_hash } = await t.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(password_hash).not.toContain(testPassword);
+    await signIn(t.app, user);
   });
 
   it('refuses a disabled user', async () => {
@@ -110,6 +123,17 @@ describe('sessions', () => {
     await signIn(t.app, user);
     const rows = await t.db.selectFrom('sessions').select('user_id').where('user_id', '=', user.id).execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it('keep only a hash of the session id that the cookie carries', async () => {
+    const user = await t.make.user();
+    const { agent } = await signIn(t.app, user);
+    const cookie = (await agent.get('/accounts')).request.cookies;
+    // express-session signs the cookie: "s:<session id>.<signature>", URL-encoded.
+    const sid = /^s:([^.]+)\./.exec(decodeURIComponent(/=([^;]+)/.exec(cookie)![1]!))![1]!;
+    const [row] = await t.db.selectFrom('sessions').select('sid').where('user_id', '=', user.id).execute();
+    expect(row!.sid).not.toContain(sid);
+    expect(row!.sid).toBe(createHash('sha256').update(sid).digest('hex'));
   });
 });
 
