@@ -137,7 +137,7 @@ try {
   buildServer();
   const app = await startServer('dist/src/server.js', {
     env: { DATABASE_URL: databaseUrl },
-    nodeOptions: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileFolder}`] : [],
+    nodeOptions: [...(process.env.XNODE ? process.env.XNODE.split(' ') : []), ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileFolder}`] : [])],
     cwd: run.folder,
   });
   servers.push(app);

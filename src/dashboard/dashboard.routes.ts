@@ -23,7 +23,7 @@ export function dashboardPages({ db, clock }: AppContext): Router {
     const filters = dashboardFiltersSchema.parse(req.query);
     const paging = parsePaging(req.query, 50);
     const [dashboard, promises, keyDates] = await Promise.all([
-      riskDashboard(db, { visibleTo: viewer, ownerId: viewer.id }, filters, paging, riskClockFor(clock, viewer)),
+      riskDashboard(db, { visibleTo: viewer, ownerId: viewer.id }, filters, paging, riskClockFor(clock, viewer), { withMeetingsDueSoon: true }),
       promisesDue(db, clock, viewer),
       upcomingKeyDates(db, clock, viewer),
     ]);

@@ -1,8 +1,11 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/database.js';
+import { containsIgnoringCase } from '../db/dialect.js';
 import type { Paging } from '../http/pagination.js';
-import { type RiskClock, riskLevels, riskRules } from '../risk/risk.rules.js';
-import { type AccountScope, type AccountWithRisk, assessAccounts } from '../risk/risk.service.js';
+import { flagCodesColumn, recalledRisk } from '../risk/risk-cache.js';
+import { type RiskClock, type RiskLevel, riskLevels, riskRules } from '../risk/risk.rules.js';
+import { type AccountScope, type AccountWithRisk, accountsInScope, rememberRiskInScope } from '../risk/risk.service.js';
 
 export const dashboardFiltersSchema = z.object({
   level: z.enum(riskLevels).optional().catch(undefined),
@@ -19,30 +22,85 @@ const meetingLookaheadDays = 7;
 
 /**
  * A risk dashboard over a scope of accounts: riskiest first, filtered, one page of rows, plus the
- * counts and the decision-maker meetings coming due. Risk must be known for every account to sort
- * by it, so the whole scope is assessed (set-based) and then paged.
+ * counts per level and per owner and, when asked, the decision-maker meetings coming due. Every
+ * account's assessment is remembered first (rememberRiskInScope); the database then filters, counts,
+ * sorts and pages by the remembered score, level and flags, and only the rows shown are read whole.
+ * A fixed number of queries and a page's worth of memory, for a rep's 200 accounts or a company's 100,000.
  */
-export async function riskDashboard(db: DbOrTx, scope: AccountScope, filters: DashboardFilters, paging: Paging, clock: RiskClock) {
-  const assessed = await assessAccounts(db, scope, clock);
-  const search = filters.q?.toLowerCase();
-  const matching = assessed.filter(
-    ({ account, risk }) =>
-      (!filters.level || risk.level === filters.level) &&
-      (!filters.flag || risk.flags.some((flag) => flag.code === filters.flag)) &&
-      (!search || account.name.toLowerCase().includes(search)),
-  );
-  const start = (paging.page - 1) * paging.perPage;
+export async function riskDashboard(
+  db: DbOrTx,
+  scope: AccountScope,
+  filters: DashboardFilters,
+  paging: Paging,
+  clock: RiskClock,
+  { withMeetingsDueSoon = false } = {},
+) {
+  await rememberRiskInScope(db, scope, clock);
+  const inView = () =>
+    db
+      .selectFrom('accounts')
+      .innerJoin('users', 'users.id', 'accounts.owner_id')
+      .innerJoin('account_risk', (join) => join.onRef('account_risk.account_id', '=', 'accounts.id').on('account_risk.time_zone', '=', clock.zone))
+      .where(accountsInScope(scope));
+  const matching = () =>
+    inView().where((eb) =>
+      eb.and([
+        ...(filters.level ? [eb('account_risk.level', '=', filters.level)] : []),
+        ...(filters.flag ? [hasFlag(db, filters.flag)] : []),
+        ...(filters.q ? [containsIgnoringCase(db, eb.ref('accounts.name'), filters.q)] : []),
+      ]),
+    );
+  const rowColumns = ['accounts.id', 'accounts.name', 'accounts.owner_id', 'users.name as owner_name', 'accounts.status', 'accounts.meeting_cadence_days', 'account_risk.risk'] as const;
+
+  const [page, matched, perOwnerAndLevel, meetings] = await Promise.all([
+    matching()
+      .select(rowColumns)
+      .orderBy('account_risk.score', 'desc')
+      .orderBy('accounts.name')
+      .orderBy('accounts.id')
+      .limit(paging.perPage)
+      .offset((paging.page - 1) * paging.perPage)
+      .execute(),
+    matching()
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow(),
+    inView()
+      .select((eb) => [
+        'accounts.owner_id',
+        'users.name as owner_name',
+        'account_risk.level',
+        eb.fn.countAll<number>().as('accounts'),
+        sql<number>`sum(case when ${hasFlag(db, 'decision_maker_meeting_overdue')} then 1 else 0 end)`.as('overdue_meetings'),
+      ])
+      .groupBy(['accounts.owner_id', 'users.name', 'account_risk.level'])
+      .execute(),
+    withMeetingsDueSoon
+      ? inView()
+          .select(rowColumns)
+          .where('account_risk.meeting_due_in_days', '>=', 0)
+          .where('account_risk.meeting_due_in_days', '<=', meetingLookaheadDays)
+          .orderBy('account_risk.meeting_due_in_days')
+          .orderBy('account_risk.score', 'desc')
+          .orderBy('accounts.name')
+          .execute()
+      : [],
+  ]);
+
+  const perOwner = countsPerOwner(perOwnerAndLevel);
   return {
-    rows: matching.slice(start, start + paging.perPage).map(toRow),
-    total: matching.length,
-    levelCounts: riskLevels.map((level) => ({ level, count: assessed.filter(({ risk }) => risk.level === level).length })),
-    meetingsDueSoon: assessed
-      .filter(({ risk }) => risk.decision_maker_meeting && risk.decision_maker_meeting.due_in_days >= 0 && risk.decision_maker_meeting.due_in_days <= meetingLookaheadDays)
-      .sort((a, b) => a.risk.decision_maker_meeting!.due_in_days - b.risk.decision_maker_meeting!.due_in_days)
-      .map(toRow),
-    perOwner: countsPerOwner(assessed),
+    rows: page.map(rowOf),
+    total: Number(matched.total),
+    levelCounts: riskLevels.map((level) => ({ level, count: perOwner.reduce((sum, owner) => sum + owner[level], 0) })),
+    meetingsDueSoon: meetings.map(rowOf),
+    perOwner,
   };
 }
+
+/** The remembered flag codes include this one. */
+const hasFlag = (db: DbOrTx, code: string) => containsIgnoringCase(db, sql.ref<string>('account_risk.flag_codes'), flagCodesColumn([code]));
+
+type RowWithRisk = AccountWithRisk['account'] & { risk: string };
+const rowOf = ({ risk, ...account }: RowWithRisk) => toRow({ account, risk: recalledRisk(risk) });
 
 function toRow({ account, risk }: AccountWithRisk) {
   const meeting = risk.decision_maker_meeting;
@@ -65,17 +123,25 @@ function toRow({ account, risk }: AccountWithRisk) {
 }
 export type DashboardRow = ReturnType<typeof toRow>;
 
-function countsPerOwner(assessed: AccountWithRisk[]) {
+interface OwnerLevelCount {
+  owner_id: number;
+  owner_name: string;
+  level: string;
+  accounts: number;
+  overdue_meetings: number;
+}
+
+function countsPerOwner(counts: OwnerLevelCount[]) {
   const owners = new Map<number, { owner_id: number; owner_name: string; accounts: number; ok: number; watch: number; at_risk: number; critical: number; overdue_meetings: number }>();
-  for (const { account, risk } of assessed) {
+  for (const count of counts) {
     const owner =
-      owners.get(account.owner_id) ??
+      owners.get(count.owner_id) ??
       owners
-        .set(account.owner_id, { owner_id: account.owner_id, owner_name: account.owner_name, accounts: 0, ok: 0, watch: 0, at_risk: 0, critical: 0, overdue_meetings: 0 })
-        .get(account.owner_id)!;
-    owner.accounts += 1;
-    owner[risk.level] += 1;
-    if (risk.flags.some((flag) => flag.code === 'decision_maker_meeting_overdue')) owner.overdue_meetings += 1;
+        .set(count.owner_id, { owner_id: count.owner_id, owner_name: count.owner_name, accounts: 0, ok: 0, watch: 0, at_risk: 0, critical: 0, overdue_meetings: 0 })
+        .get(count.owner_id)!;
+    owner.accounts += Number(count.accounts);
+    owner[count.level as RiskLevel] += Number(count.accounts);
+    owner.overdue_meetings += Number(count.overdue_meetings);
   }
   return [...owners.values()].sort((a, b) => a.owner_name.localeCompare(b.owner_name));
 }

@@ -34,6 +34,10 @@ export async function rememberRisk(db: DbOrTx, zone: string, localDay: string, a
       local_day: localDay,
       risk_version,
       risk: rememberedForm(risk),
+      score: risk.score,
+      level: risk.level,
+      flag_codes: flagCodesColumn(risk.flags.map((flag) => flag.code)),
+      meeting_due_in_days: risk.decision_maker_meeting?.due_in_days ?? null,
     }));
     await db
       .insertInto('account_risk')
@@ -43,11 +47,18 @@ export async function rememberRisk(db: DbOrTx, zone: string, localDay: string, a
           local_day: eb.ref('excluded.local_day'),
           risk_version: eb.ref('excluded.risk_version'),
           risk: eb.ref('excluded.risk'),
+          score: eb.ref('excluded.score'),
+          level: eb.ref('excluded.level'),
+          flag_codes: eb.ref('excluded.flag_codes'),
+          meeting_due_in_days: eb.ref('excluded.meeting_due_in_days'),
         })),
       )
       .execute();
   }
 }
+
+/** ",boss_unknown,single_threaded,": each code once, between commas. */
+export const flagCodesColumn = (codes: string[]) => (codes.length === 0 ? '' : `,${[...new Set(codes)].join(',')},`);
 
 /**
  * What is remembered of an assessment is what the rules decided: a flag's severity, label and next

@@ -24,7 +24,8 @@ export interface AccountWithRisk {
   risk: AccountRisk;
 }
 
-function inScope(scope: AccountScope) {
+/** The accounts of a scope, as a WHERE condition on `accounts`. */
+export function accountsInScope(scope: AccountScope) {
   return (eb: ExpressionBuilder<Database, 'accounts'>) => {
     if ('ids' in scope) return eb('accounts.id', 'in', scope.ids.length > 0 ? scope.ids : [-1]);
     const conditions = [accountVisibleTo(scope.visibleTo)(eb), eb('accounts.archived', '=', 0)];
@@ -43,7 +44,8 @@ const accountsPerRound = 5000;
  * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
  * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
  * four more for their inputs (contacts, roles, late promises, late complaint follow-ups) and the
- * writes that remember the fresh assessments.
+ * writes that remember the fresh assessments. Holds every assessment in memory: for lists a person
+ * reads whole (a team, a digest); dashboards page through riskPage instead.
  */
 export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: RiskClock): Promise<AccountWithRisk[]> {
   const today = new LocalDay(clock).isoDate;
@@ -65,14 +67,44 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
       'account_risk.local_day as cached_day',
       'account_risk.risk_version as cached_version',
     ])
-    .where(inScope(scope))
+    .where(accountsInScope(scope))
     .execute();
 
   const isFresh = (row: (typeof accounts)[number]) => row.cached_day === today && row.cached_version === row.risk_version;
-  const stale = accounts.filter((row) => !isFresh(row)).sort((a, b) => a.id - b.id);
   const computed = new Map<number, AccountRisk>();
-  for (let start = 0; start < stale.length; start += accountsPerRound) {
-    const round = stale.slice(start, start + accountsPerRound);
+  for await (const round of assessInRounds(db, accounts.filter((row) => !isFresh(row)), clock)) for (const [id, risk] of round) computed.set(id, risk);
+  return accounts
+    .map((row) => ({
+      account: { id: row.id, name: row.name, owner_id: row.owner_id, owner_name: row.owner_name, status: row.status, meeting_cadence_days: row.meeting_cadence_days },
+      risk: computed.get(row.id) ?? recalledRisk(row.cached_risk!),
+    }))
+    .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
+}
+
+/**
+ * Makes sure every account in scope has its assessment remembered for the viewer's zone and day,
+ * assessing the stale ones in rounds; memory stays that of one round, whatever the scope.
+ */
+export async function rememberRiskInScope(db: DbOrTx, scope: AccountScope, clock: RiskClock): Promise<void> {
+  const today = new LocalDay(clock).isoDate;
+  const stale = await db
+    .selectFrom('accounts')
+    .leftJoin('account_risk', (join) => join.onRef('account_risk.account_id', '=', 'accounts.id').on('account_risk.time_zone', '=', clock.zone))
+    .select(['accounts.id', 'accounts.meeting_cadence_days', 'accounts.created_at', 'accounts.last_touchpoint_at', 'accounts.risk_version'])
+    .where(accountsInScope(scope))
+    .where((eb) =>
+      eb.or([eb('account_risk.account_id', 'is', null), eb('account_risk.local_day', '!=', today), eb('account_risk.risk_version', '!=', eb.ref('accounts.risk_version'))]),
+    )
+    .execute();
+  for await (const _round of assessInRounds(db, stale, clock));
+}
+
+/** Assesses these accounts and remembers the assessments, a round at a time, yielding each round's. */
+async function* assessInRounds(db: DbOrTx, stale: (StaleAccount & { risk_version: number })[], clock: RiskClock) {
+  const today = new LocalDay(clock).isoDate;
+  const inIdOrder = [...stale].sort((a, b) => a.id - b.id);
+  for (let start = 0; start < inIdOrder.length; start += accountsPerRound) {
+    const round = inIdOrder.slice(start, start + accountsPerRound);
     const assessed = await computeRisk(db, round, clock, today);
     await rememberRisk(
       db,
@@ -80,14 +112,8 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
       today,
       round.map((row) => ({ account_id: row.id, risk_version: row.risk_version, risk: assessed.get(row.id)! })),
     );
-    for (const [id, risk] of assessed) computed.set(id, risk);
+    yield assessed;
   }
-  return accounts
-    .map((row) => ({
-      account: { id: row.id, name: row.name, owner_id: row.owner_id, owner_name: row.owner_name, status: row.status, meeting_cadence_days: row.meeting_cadence_days },
-      risk: computed.get(row.id) ?? recalledRisk(row.cached_risk!),
-    }))
-    .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
 }
 
 interface StaleAccount {

@@ -15,6 +15,13 @@ export interface AccountRiskTable {
   local_day: string;
   /** The account's risk_version the assessment was computed from. */
   risk_version: number;
-  /** The AccountRisk, as JSON. */
+  /** The AccountRisk, as JSON (see risk-cache.ts for what is left out). */
   risk: string;
+  /** What the dashboards filter, count and sort by, copied out of the assessment. */
+  score: number;
+  level: string;
+  /** Flag codes between commas (",boss_unknown,single_threaded,"), so one code is a LIKE away. */
+  flag_codes: string;
+  /** Days until the decision-maker meeting is due (negative: overdue); null without a decision-maker. */
+  meeting_due_in_days: number | null;
 }

@@ -1,5 +1,7 @@
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { riskDashboard } from '../../src/dashboard/dashboard.service.js';
+import { riskLevels } from '../../src/risk/risk.rules.js';
 import { assessAccounts } from '../../src/risk/risk.service.js';
 import type { CurrentUser } from '../../src/users/users.service.js';
 import { type TestApp, createTestApp, testNow } from '../support/test-app.js';
@@ -119,5 +121,37 @@ describe('remembered risk', () => {
     expect(await codes(account.id, clockAt('2026-11-24T14:00:00Z'))).toContain('account_gone_quiet');
     expect(await codes(account.id, clockAt('2026-11-24T03:00:00Z', 'America/Los_Angeles'))).not.toContain('account_gone_quiet');
     expect(await codes(account.id)).not.toContain('account_gone_quiet');
+  });
+});
+
+describe('the risk dashboard over many accounts', () => {
+  it('filters, counts, sorts and pages in the database: the same queries for 3 accounts as for 300', async () => {
+    const few = await repWithAccounts(3);
+    const many = await repWithAccounts(300);
+    const clock = { now: new Date(testNow), zone: 'UTC' };
+    const firstPage = { page: 1, perPage: 50 };
+
+    const counter = new QueryCounter();
+    const counted = t.db.withPlugin(counter);
+    await riskDashboard(counted, { visibleTo: few }, {}, firstPage, clock);
+    const queriesForFew = counter.count;
+    counter.count = 0;
+    const first = await riskDashboard(counted, { visibleTo: many }, {}, firstPage, clock);
+    expect(counter.count).toBe(queriesForFew);
+
+    const second = await riskDashboard(t.db, { visibleTo: many }, {}, { page: 2, perPage: 50 }, clock);
+    const whole = await assessAccounts(t.db, { visibleTo: many }, clock);
+    expect(first.total).toBe(300);
+    expect([...first.rows, ...second.rows].map((row) => row.id)).toEqual(whole.slice(0, 100).map(({ account }) => account.id));
+    expect(first.rows[0]!.flags).toEqual(whole[0]!.risk.flags);
+    expect(first.levelCounts).toEqual(riskLevels.map((level) => ({ level, count: whole.filter(({ risk }) => risk.level === level).length })));
+    expect(first.perOwner).toMatchObject([{ owner_id: many.id, accounts: 300 }]);
+
+    // Every third account has a next step that is two days late.
+    const late = await riskDashboard(t.db, { visibleTo: many }, { flag: 'commitment_overdue' }, firstPage, clock);
+    expect(late.total).toBe(100);
+    expect(late.rows.every((row) => row.flagCodes.includes('commitment_overdue'))).toBe(true);
+    const named = await riskDashboard(t.db, { visibleTo: many }, { q: 'account 29' }, firstPage, clock);
+    expect(named.rows.map((row) => row.name).sort()).toEqual([...Array.from({ length: 10 }, (_, index) => `Account 29${index}`)]);
   });
 });
