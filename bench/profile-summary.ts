@@ -31,7 +31,8 @@ const where = (node: ProfileNode) => {
   const url = node.callFrame.url.replace(/^file:\/\//, '');
   if (!url) return '(native)';
   const inModules = url.lastIndexOf('node_modules/');
-  return inModules >= 0 ? url.slice(inModules + 'node_modules/'.length) : path.relative(process.cwd(), url);
+  // The server runs compiled from dist/src/: its files are named as in src/.
+  return inModules >= 0 ? url.slice(inModules + 'node_modules/'.length) : path.relative(process.cwd(), url).replace(/^dist\//, '');
 };
 const byFunction = new Map<string, number>();
 const byFile = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { inZone, localDayNumber } from '../local-time.js';
 import type { ContactRole } from './contacts.table.js';
 import type { Contact } from './contacts.service.js';
 
@@ -36,9 +36,7 @@ export type Warmth = 'warm' | 'cooling' | 'cold';
 /** Warm: met in the last 30 days; cooling: in the last 90; cold: longer ago or never. */
 export function warmthOf(lastMetAt: string | null, now: Date, zone: string): Warmth {
   if (!lastMetAt) return 'cold';
-  const today = DateTime.fromJSDate(now).setZone(zone).startOf('day');
-  const met = DateTime.fromISO(lastMetAt, { zone: 'utc' }).setZone(zone).startOf('day');
-  const days = today.diff(met, 'days').days;
+  const days = localDayNumber(zone, now.getTime()) - localDayNumber(zone, Date.parse(lastMetAt));
   return days <= 30 ? 'warm' : days <= 90 ? 'cooling' : 'cold';
 }
 
@@ -153,7 +151,7 @@ export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string, l
     const roles = contact.roles.map((r) => roleShort[r]).join(' · ') || 'No role yet';
     const status = contact.status === 'left' ? 'Left' : contact.status === 'leaving' ? 'Leaving' : '';
     const met = contact.last_touch_at
-      ? `Met ${DateTime.fromISO(contact.last_touch_at, { zone: 'utc' }).setZone(zone).toFormat('d LLL yyyy')}`
+      ? `Met ${inZone(Date.parse(contact.last_touch_at), zone).toFormat('d LLL yyyy')}`
       : 'Never met';
     return [
       `<g class="chain-node chain-${warmth}">`,

@@ -6,6 +6,7 @@ import { NotFound, ValidationFailed } from '../http/errors.js';
 import { faceToFaceKinds, type TouchpointKind } from '../touchpoints/touchpoints.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { PersonalDetail, ReportOptions, ReportSection } from './reports.schemas.js';
+import { inZone } from '../local-time.js';
 
 // This report is handed to the customer. Every query below names its columns: internal notes
 // (touchpoints, complaints), account notes and the audit trail are never even read.
@@ -154,7 +155,7 @@ export async function buildAccountReport(db: DbOrTx, account: ReportAccount, opt
 
   const participantsOf = new Map<number, string[]>();
   for (const row of participants) participantsOf.set(row.touchpoint_id, [...(participantsOf.get(row.touchpoint_id) ?? []), row.name]);
-  const local = (instant: string) => DateTime.fromISO(instant, { zone: 'utc' }).setZone(zone);
+  const local = (instant: string) => inZone(Date.parse(instant), zone);
   const entries = touchpoints.map((touchpoint) => {
     const when = local(touchpoint.occurred_at);
     return {

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ContactRole, ContactStatus } from '../contacts/contacts.table.js';
+import { localDayNumber } from '../local-time.js';
 
 // The risk rules: pure functions of an account's loaded data and "now" in the viewer's zone.
 // One rule per small function, gathered in one table with its code, severity, weight and next action.
@@ -63,33 +64,9 @@ export interface RiskRule {
   evaluate(input: AccountRiskInput, today: LocalDay): RaisedFlag[];
 }
 
-const slotMs = 15 * 60 * 1000;
 const msPerDay = 86_400_000;
 const dayNumber = (year: number, month: number, day: number) => Date.UTC(year, month - 1, day) / msPerDay;
 const isoDateOf = (day: number) => new Date(day * msPerDay).toISOString().slice(0, 10);
-
-/**
- * An instant's local date in a zone, as a day number (days since 1970-01-01). The hot path of every
- * dashboard (bench/README.md): luxon's zone conversion costs ~40× Intl's, and zone offsets and their
- * changes fall on 15-minute UTC boundaries, so each 15-minute slot is converted once per zone and kept.
- */
-const localDates = new Map<string, { format: Intl.DateTimeFormat; dayOfSlot: Map<number, number> }>();
-function localDayNumber(zone: string, instantMs: number): number {
-  let local = localDates.get(zone);
-  if (!local) {
-    local = { format: new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric' }), dayOfSlot: new Map() };
-    localDates.set(zone, local);
-  }
-  const slot = Math.floor(instantMs / slotMs);
-  let day = local.dayOfSlot.get(slot);
-  if (day === undefined) {
-    if (local.dayOfSlot.size >= 250_000) local.dayOfSlot.clear();
-    const [month, date, year] = local.format.format(slot * slotMs).split('/').map(Number);
-    day = dayNumber(year!, month!, date!);
-    local.dayOfSlot.set(slot, day);
-  }
-  return day;
-}
 
 /** Calendar arithmetic in the viewer's zone: "today", and whole days since an instant or date. */
 export class LocalDay {

@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
+import { inZone, localDayNumber } from '../../local-time.js';
 
 // Every date helper takes the time zone from the data it is given, never from the server's clock.
 
-const zoned = (iso: string, zone: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone || 'UTC');
+const zoned = (iso: string, zone: string) => inZone(Date.parse(iso), zone || 'UTC');
 
 /** "Mon 23 Nov 2026, 07:30" in the viewer's zone. */
 export function formatInstant(iso: unknown, zone: unknown): string {
@@ -20,9 +21,7 @@ export function formatDate(date: unknown): string {
 /** "today", "yesterday", "12 days ago" — calendar days in the viewer's zone. */
 export function daysAgo(iso: unknown, nowIso: unknown, zone: unknown): string {
   if (typeof iso !== 'string' || !iso || typeof nowIso !== 'string') return 'never';
-  const then = zoned(iso, String(zone)).startOf('day');
-  const today = zoned(nowIso, String(zone)).startOf('day');
-  const days = Math.round(today.diff(then, 'days').days);
+  const days = localDayNumber(String(zone) || 'UTC', Date.parse(nowIso)) - localDayNumber(String(zone) || 'UTC', Date.parse(iso));
   if (days === 0) return 'today';
   if (days === 1) return 'yesterday';
   if (days < 0) return `in ${-days} days`;
