@@ -75,6 +75,15 @@ export async function startServer(entry: string, options: { env?: Record<string,
   };
 }
 
+/** What `npm start` runs ("node [options] entry"), so the benchmark serves with the same Node options. */
+export function npmStartCommand(): { nodeOptions: string[]; entry: string } {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...args] = scripts.start!.split(/\s+/);
+  const entry = args.pop();
+  if (command !== 'node' || !entry) throw new Error(`Expected "node [options] entry" as npm start, found "${scripts.start}"`);
+  return { nodeOptions: args, entry };
+}
+
 /** Compiles the server as `npm start` does, so the benchmark measures what is deployed. */
 export function buildServer(): void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });

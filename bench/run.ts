@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { connectDatabase } from '../src/db/connect.js';
 import { scalePassword } from '../src/demo/scale-seed.js';
 import { cacheFolder, cachedDataset, datasetSize, findSubjects, runFolder, setDigestsOptedOut } from './dataset.js';
-import { type ServerProcess, buildServer, signIn, startServer } from './processes.js';
+import { type ServerProcess, buildServer, npmStartCommand, signIn, startServer } from './processes.js';
 import { type HttpRequest, type HttpScenario, type Target, httpScenarios, outsideTimings } from './scenarios.js';
 
 // npm run bench -- [--scale N] [--duration S] [--connections C] [--only TEXT] [--profile] [--results FILE]
@@ -135,9 +135,10 @@ try {
   const ceiling = await startServer('bench/ceiling-server.ts');
   servers.push(ceiling);
   buildServer();
-  const app = await startServer('dist/src/server.js', {
+  const deployed = npmStartCommand();
+  const app = await startServer(deployed.entry, {
     env: { DATABASE_URL: databaseUrl },
-    nodeOptions: [...(process.env.XNODE ? process.env.XNODE.split(' ') : []), ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileFolder}`] : [])],
+    nodeOptions: [...deployed.nodeOptions, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileFolder}`] : [])],
     cwd: run.folder,
   });
   servers.push(app);
