@@ -166,17 +166,18 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       .execute(),
   ]);
 
-  const rolesOf = groupBy(roles, (row) => row.contact_id);
-  const contactsOf = groupBy(contacts, (row) => row.account_id);
+  // Each row becomes its RiskContact in place: a company-wide pass builds a million of them.
+  const riskContacts = new Map<number, RiskContact & { account_id: number }>();
+  for (const row of contacts) riskContacts.set(row.id, Object.assign(row, { roles: [] as ContactRole[] }));
+  for (const row of roles) riskContacts.get(row.contact_id)?.roles.push(row.role as ContactRole);
+  const contactsOf = groupBy([...riskContacts.values()], (contact) => contact.account_id);
   const commitmentsOf = groupBy(commitments, (row) => row.account_id);
   const complaintsOf = groupBy(complaints, (row) => row.account_id);
   const assessed = new Map<number, AccountRisk>();
   for (const account of stale) {
     const input: AccountRiskInput = {
       account: { id: account.id, meeting_cadence_days: account.meeting_cadence_days, created_at: account.created_at },
-      contacts: (contactsOf.get(account.id) ?? []).map(
-        (contact): RiskContact => ({ ...contact, roles: (rolesOf.get(contact.id) ?? []).map((row) => row.role as ContactRole) }),
-      ),
+      contacts: contactsOf.get(account.id) ?? [],
       last_touchpoint_at: account.last_touchpoint_at,
       overdue_commitments: (commitmentsOf.get(account.id) ?? []) as OverdueItem[],
       overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
