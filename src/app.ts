@@ -75,7 +75,9 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
 
-  // Pages: sessions in the database, CSRF token on every form.
+  // Pages: sessions in the database, CSRF token on every form. An import carries a whole
+  // spreadsheet (a company's accounts and contacts run to megabytes); every other form is small.
+  app.use('/import', express.urlencoded({ extended: true, limit: '20mb' }));
   app.use(express.urlencoded({ extended: true, limit: '200kb' }));
   app.use(
     session({

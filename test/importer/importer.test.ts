@@ -108,6 +108,24 @@ describe('CSV import page', () => {
   });
 });
 
+describe('a company-sized spreadsheet', () => {
+  it('is previewed and imported through the page, though it is far larger than any other form', async () => {
+    const rep = await t.make.user();
+    const { submit } = await signIn(t.app, rep);
+    const rows = Array.from({ length: 6000 }, (_, index) => `Big Customer ${Math.floor(index / 10)},customer,Person ${index},Purchasing lead for the north-east region,person${index}@big.test,user`);
+    const csv = ['account,status,name,title,email,roles', ...rows].join('\n');
+    expect(csv.length).toBeGreaterThan(500_000);
+    const before = await counts();
+    const preview = await submit('/import', '/import', { csv });
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain('<strong>600</strong> new accounts, <strong>6000</strong> new contacts');
+    expect(preview.text).toContain('<strong>0</strong> rows with problems');
+    const imported = await submit('/import', '/import', { csv, confirm: '1' });
+    expect(imported.status).toBe(302);
+    expect(await counts()).toEqual({ accounts: before.accounts + 600, contacts: before.contacts + 6000 });
+  });
+});
+
 describe('npm run cli -- import FILE.csv', () => {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'buychain-import-'));
   const fileWith = (name: string, text: string) => {
