@@ -1,10 +1,22 @@
 import type { DbOrTx } from '../db/database.js';
-import { type AccountRisk, type Flag, riskRuleByCode } from './risk.rules.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type AccountRisk, type Flag, riskRuleByCode, riskRulesModule } from './risk.rules.js';
 
 // Every rule counts whole days in the viewer's zone, so an assessment made on a local day stays
 // true all that day unless the account's data changes. Writers bump accounts.risk_version; readers
 // trust a cached assessment only for the same zone, day and version. A reader that computed from
 // data a writer then changed stamps the old version, so its result is simply never trusted.
+
+const rulesFingerprint = createHash('sha256').update(readFileSync(fileURLToPath(riskRulesModule))).digest('hex').slice(0, 12);
+
+/**
+ * What a remembered assessment holds for, kept in account_risk.local_day: the viewer's local day
+ * and the rules that made it ("2026-11-23@3f9c0a1b2c4d", a hash of the rules module), so after a
+ * deploy that changes a rule no one is shown a score the old rules gave.
+ */
+export const rememberedFor = (localDay: string) => `${localDay}@${rulesFingerprint}`;
 
 /** Call in the same transaction as any write to what the risk rules read about these accounts. */
 export async function riskInputsChanged(db: DbOrTx, accountIds: number[]): Promise<void> {
@@ -31,7 +43,7 @@ export async function rememberRisk(db: DbOrTx, zone: string, localDay: string, a
     const rows = assessments.slice(start, start + rowsPerStatement).map(({ account_id, risk_version, risk }) => ({
       account_id,
       time_zone: zone,
-      local_day: localDay,
+      local_day: rememberedFor(localDay),
       risk_version,
       risk: rememberedForm(risk),
       score: risk.score,

@@ -322,6 +322,9 @@ export const riskRules: RiskRule[] = [
 
 export const riskRuleByCode = new Map(riskRules.map((rule) => [rule.code, rule]));
 
+/** This module, whose text decides every assessment (risk-cache.ts fingerprints it). */
+export const riskRulesModule = import.meta.url;
+
 export type RiskLevel = 'ok' | 'watch' | 'at_risk' | 'critical';
 export const riskLevels: RiskLevel[] = ['ok', 'watch', 'at_risk', 'critical'];
 

@@ -14,7 +14,7 @@ import {
   type RiskContact,
   assessAccount,
 } from './risk.rules.js';
-import { recalledRisk, rememberRisk } from './risk-cache.js';
+import { recalledRisk, rememberRisk, rememberedFor } from './risk-cache.js';
 
 /** Which accounts to assess: given ids (already authorized), or all the user may see (optionally one owner's). */
 export type AccountScope = { ids: number[] } | { visibleTo: CurrentUser; ownerId?: number };
@@ -70,7 +70,7 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
     .where(accountsInScope(scope))
     .execute();
 
-  const isFresh = (row: (typeof accounts)[number]) => row.cached_day === today && row.cached_version === row.risk_version;
+  const isFresh = (row: (typeof accounts)[number]) => row.cached_day === rememberedFor(today) && row.cached_version === row.risk_version;
   const computed = new Map<number, AccountRisk>();
   for await (const round of assessInRounds(db, accounts.filter((row) => !isFresh(row)), clock)) for (const [id, risk] of round) computed.set(id, risk);
   return accounts
@@ -93,7 +93,7 @@ export async function rememberRiskInScope(db: DbOrTx, scope: AccountScope, clock
     .select(['accounts.id', 'accounts.meeting_cadence_days', 'accounts.created_at', 'accounts.last_touchpoint_at', 'accounts.risk_version'])
     .where(accountsInScope(scope))
     .where((eb) =>
-      eb.or([eb('account_risk.account_id', 'is', null), eb('account_risk.local_day', '!=', today), eb('account_risk.risk_version', '!=', eb.ref('accounts.risk_version'))]),
+      eb.or([eb('account_risk.account_id', 'is', null), eb('account_risk.local_day', '!=', rememberedFor(today)), eb('account_risk.risk_version', '!=', eb.ref('accounts.risk_version'))]),
     )
     .execute();
   for await (const _round of assessInRounds(db, stale, clock));

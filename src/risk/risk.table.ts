@@ -12,6 +12,7 @@ export interface RiskSnapshotsTable {
 export interface AccountRiskTable {
   account_id: number;
   time_zone: string;
+  /** The local day and the rules it holds for (rememberedFor in risk-cache.ts). */
   local_day: string;
   /** The account's risk_version the assessment was computed from. */
   risk_version: number;

@@ -122,6 +122,23 @@ describe('remembered risk', () => {
     expect(await codes(account.id, clockAt('2026-11-24T03:00:00Z', 'America/Los_Angeles'))).not.toContain('account_gone_quiet');
     expect(await codes(account.id)).not.toContain('account_gone_quiet');
   });
+
+  it('is not trusted when other rules made it (a deploy that changed a rule)', async () => {
+    const rep = await t.make.user();
+    const account = await t.make.account(rep, { name: 'Rules Check' });
+    await t.make.contact(rep, account.id, { name: 'Maria Lopez', roles: ['decision_maker'] });
+    const fresh = (await codes(account.id)).sort();
+    expect(fresh).toContain('boss_unknown');
+    const remembered = await t.db.selectFrom('account_risk').select('local_day').where('account_id', '=', account.id).executeTakeFirstOrThrow();
+    expect(remembered.local_day).toMatch(/^2026-11-23@[0-9a-f]{12}$/);
+    // As an older release would have left it: same day and version, another rules hash, other flags.
+    await t.db
+      .updateTable('account_risk')
+      .set({ local_day: '2026-11-23@000000000000', risk: JSON.stringify({ account_id: account.id, score: 0, level: 'ok', flags: [], decision_maker_meeting: null, warm_contacts: [] }), score: 0, level: 'ok', flag_codes: '' })
+      .where('account_id', '=', account.id)
+      .execute();
+    expect((await codes(account.id)).sort()).toEqual(fresh);
+  });
 });
 
 describe('the risk dashboard over many accounts', () => {
