@@ -101,6 +101,9 @@ describe('CSRF protection', () => {
   });
 });
 
+/** express-session signs its cookie: "s:<session id>.<signature>", URL-encoded. */
+const sessionIdIn = (cookie: string) => /^s:([^.]+)\./.exec(decodeURIComponent(/=([^;]+)/.exec(cookie)![1]!))![1]!;
+
 describe('sessions', () => {
   it('survive an app restart on the same database', async () => {
     const user = await t.make.user();
@@ -129,11 +132,28 @@ describe('sessions', () => {
     const user = await t.make.user();
     const { agent } = await signIn(t.app, user);
     const cookie = (await agent.get('/accounts')).request.cookies;
-    // express-session signs the cookie: "s:<session id>.<signature>", URL-encoded.
-    const sid = /^s:([^.]+)\./.exec(decodeURIComponent(/=([^;]+)/.exec(cookie)![1]!))![1]!;
+    const sid = sessionIdIn(cookie);
     const [row] = await t.db.selectFrom('sessions').select('sid').where('user_id', '=', user.id).execute();
     expect(row!.sid).not.toContain(sid);
     expect(row!.sid).toBe(createHash('sha256').update(sid).digest('hex'));
+  });
+});
+
+describe('sessions saved before their ids were hashed', () => {
+  it('still sign their user in after the upgrade', async () => {
+    const user = await t.make.user();
+    const { agent } = await signIn(t.app, user);
+    const cookie = (await agent.get('/accounts')).request.cookies;
+    const sid = sessionIdIn(cookie);
+    // As the previous release kept it: the id itself.
+    await t.db.updateTable('sessions').set({ sid }).where('user_id', '=', user.id).execute();
+    expect((await supertest(t.app).get('/accounts').set('Cookie', cookie)).status).toBe(302);
+
+    const { up } = await import('../../migrations/2026_12_01_1000_hash_session_ids.js');
+    await up(t.db);
+    const page = await supertest(t.app).get('/accounts').set('Cookie', cookie);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('My accounts');
   });
 });
 
