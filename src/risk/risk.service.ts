@@ -45,7 +45,7 @@ const accountsPerRound = 5000;
  * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
  * four more for their inputs (contacts, roles, late promises, late complaint follow-ups) and the
  * writes that remember the fresh assessments. Holds every assessment in memory: for lists a person
- * reads whole (a team, a digest); dashboards page through riskPage instead.
+ * reads whole (a team, a digest); dashboards page in the database instead (riskDashboard).
  */
 export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: RiskClock): Promise<AccountWithRisk[]> {
   const today = new LocalDay(clock).isoDate;
@@ -72,7 +72,8 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
 
   const isFresh = (row: (typeof accounts)[number]) => row.cached_day === rememberedFor(today) && row.cached_version === row.risk_version;
   const computed = new Map<number, AccountRisk>();
-  for await (const round of assessInRounds(db, accounts.filter((row) => !isFresh(row)), clock)) for (const [id, risk] of round) computed.set(id, risk);
+  for await (const round of assessInRounds(db, accounts.filter((row) => !isFresh(row)), clock))
+    for (const [id, risk] of round) computed.set(id, risk);
   return accounts
     .map((row) => ({
       account: { id: row.id, name: row.name, owner_id: row.owner_id, owner_name: row.owner_name, status: row.status, meeting_cadence_days: row.meeting_cadence_days },
@@ -100,7 +101,7 @@ export async function rememberRiskInScope(db: DbOrTx, scope: AccountScope, clock
 }
 
 /** Assesses these accounts and remembers the assessments, a round at a time, yielding each round's. */
-async function* assessInRounds(db: DbOrTx, stale: (StaleAccount & { risk_version: number })[], clock: RiskClock) {
+async function* assessInRounds(db: DbOrTx, stale: StaleAccount[], clock: RiskClock) {
   const today = new LocalDay(clock).isoDate;
   const inIdOrder = [...stale].sort((a, b) => a.id - b.id);
   for (let start = 0; start < inIdOrder.length; start += accountsPerRound) {
@@ -121,6 +122,7 @@ interface StaleAccount {
   meeting_cadence_days: number;
   created_at: string;
   last_touchpoint_at: string | null;
+  risk_version: number;
 }
 
 /** Loads what the rules read for these accounts and assesses them. */
