@@ -132,8 +132,12 @@ export async function createContact(
   return getContactForUser(db, user, id);
 }
 
-/** How often a write that lost a race with a simultaneous one is re-checked against the newer row. */
-const raceRetries = 3;
+/**
+ * How often a write that lost a race with a simultaneous one is re-checked against the newer row.
+ * Each round one of the writers racing for the row wins, so k people saving the same contact at the
+ * same moment need k rounds (on PostgreSQL; SQLite runs write transactions one at a time).
+ */
+const raceRetries = 10;
 
 export async function updateContact(
   db: DbOrTx,
