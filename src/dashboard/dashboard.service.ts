@@ -70,7 +70,7 @@ export async function riskDashboard(
         'users.name as owner_name',
         'account_risk.level',
         eb.fn.countAll<number>().as('accounts'),
-        sql<number>`sum(case when ${hasFlag(db, 'decision_maker_meeting_overdue')} then 1 else 0 end)`.as('overdue_meetings'),
+        eb.fn.sum<number>(eb.case().when(hasFlag(db, 'decision_maker_meeting_overdue')).then(1).else(0).end()).as('overdue_meetings'),
       ])
       .groupBy(['accounts.owner_id', 'users.name', 'account_risk.level'])
       .execute(),

@@ -1,7 +1,7 @@
-import type { DbOrTx } from '../db/database.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { DbOrTx } from '../db/database.js';
 import { type AccountRisk, type Flag, riskRuleByCode, riskRulesModule } from './risk.rules.js';
 
 // Every rule counts whole days in the viewer's zone, so an assessment made on a local day stays
@@ -74,8 +74,9 @@ export const flagCodesColumn = (codes: string[]) => (codes.length === 0 ? '' : `
 
 /**
  * What is remembered of an assessment is what the rules decided: a flag's severity, label and next
- * action are the rule's own and are filled in again on reading, so a reworded rule shows at once and
- * each row stays small (the company-wide snapshot writes 100,000 of them).
+ * action are its rule's own and are filled in again on reading, which keeps each row small (the
+ * company-wide snapshot writes 100,000 of them). The stamp (rememberedFor) guarantees the rules
+ * reading a row are the ones that wrote it.
  */
 function rememberedForm(risk: AccountRisk): string {
   return JSON.stringify({ ...risk, flags: risk.flags.map(({ code, message, contact_id }) => ({ code, message, contact_id })) });
@@ -83,10 +84,9 @@ function rememberedForm(risk: AccountRisk): string {
 
 export function recalledRisk(remembered: string): AccountRisk {
   const risk = JSON.parse(remembered) as Omit<AccountRisk, 'flags'> & { flags: Pick<Flag, 'code' | 'message' | 'contact_id'>[] };
-  const flags: Flag[] = [];
-  for (const { code, ...raised } of risk.flags) {
-    const rule = riskRuleByCode.get(code);
-    if (rule) flags.push({ code, severity: rule.severity, label: rule.label, next_action: rule.next_action, ...raised });
-  }
+  const flags = risk.flags.map(({ code, ...raised }): Flag => {
+    const rule = riskRuleByCode.get(code)!;
+    return { code, severity: rule.severity, label: rule.label, next_action: rule.next_action, ...raised };
+  });
   return { ...risk, flags };
 }

@@ -44,10 +44,6 @@ function touchpointFields(zone: string) {
       contact_updates: z.array(contactUpdateSchema).default([]),
       new_contacts: z.array(newContactSchema).max(20).default([]),
       gap_answers: gapAnswersSchema,
-    })
-    .superRefine((input, ctx) => {
-      if (input.next_step_due_on && !input.next_step)
-        ctx.addIssue({ code: 'custom', path: ['next_step'], message: 'Say what the next step is, or clear its due date' });
     });
 }
 
@@ -55,13 +51,15 @@ function touchpointFields(zone: string) {
 export function touchpointSchema(zone: string, now: Date) {
   let fields = fieldsByZone.get(zone);
   if (!fields) fieldsByZone.set(zone, (fields = touchpointFields(zone)));
+  // The checks across fields, once the fields themselves are valid; each error beside its field.
   return fields.transform((input, ctx) => {
     const occurred_at = input.occurred_at ?? now.toISOString();
-    if (occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString()) {
-      ctx.addIssue({ code: 'custom', path: ['occurred_at'], message: 'That is in the future; log a touchpoint after it happens' });
-      return z.NEVER;
-    }
-    return { ...input, occurred_at };
+    const problems: { path: string; message: string }[] = [];
+    if (input.next_step_due_on && !input.next_step) problems.push({ path: 'next_step', message: 'Say what the next step is, or clear its due date' });
+    if (occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString())
+      problems.push({ path: 'occurred_at', message: 'That is in the future; log a touchpoint after it happens' });
+    for (const { path, message } of problems) ctx.addIssue({ code: 'custom', path: [path], message });
+    return problems.length > 0 ? z.NEVER : { ...input, occurred_at };
   });
 }
 

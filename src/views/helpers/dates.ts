@@ -3,12 +3,13 @@ import { inZone, localDayNumber } from '../../local-time.js';
 
 // Every date helper takes the time zone from the data it is given, never from the server's clock.
 
-const zoned = (iso: string, zone: string) => inZone(Date.parse(iso), zone || 'UTC');
+const zoneOf = (zone: unknown) => String(zone ?? '') || 'UTC';
+const zoned = (iso: string, zone: unknown) => inZone(Date.parse(iso), zoneOf(zone));
 
 /** "Mon 23 Nov 2026, 07:30" in the viewer's zone. */
 export function formatInstant(iso: unknown, zone: unknown): string {
   if (typeof iso !== 'string' || !iso) return '';
-  return zoned(iso, String(zone)).toFormat('ccc d LLL yyyy, HH:mm');
+  return zoned(iso, zone).toFormat('ccc d LLL yyyy, HH:mm');
 }
 
 /** "23 Nov 2026" for a YYYY-MM-DD date (dates have no zone). */
@@ -21,7 +22,7 @@ export function formatDate(date: unknown): string {
 /** "today", "yesterday", "12 days ago" — calendar days in the viewer's zone. */
 export function daysAgo(iso: unknown, nowIso: unknown, zone: unknown): string {
   if (typeof iso !== 'string' || !iso || typeof nowIso !== 'string') return 'never';
-  const days = localDayNumber(String(zone) || 'UTC', Date.parse(nowIso)) - localDayNumber(String(zone) || 'UTC', Date.parse(iso));
+  const days = localDayNumber(zoneOf(zone), Date.parse(nowIso)) - localDayNumber(zoneOf(zone), Date.parse(iso));
   if (days === 0) return 'today';
   if (days === 1) return 'yesterday';
   if (days < 0) return `in ${-days} days`;
@@ -31,11 +32,11 @@ export function daysAgo(iso: unknown, nowIso: unknown, zone: unknown): string {
 /** Value for <input type="datetime-local"> in the viewer's zone. */
 export function localDateTimeInput(iso: unknown, zone: unknown): string {
   if (typeof iso !== 'string' || !iso) return '';
-  return zoned(iso, String(zone)).toFormat("yyyy-LL-dd'T'HH:mm");
+  return zoned(iso, zone).toFormat("yyyy-LL-dd'T'HH:mm");
 }
 
 /** "November 2026" — month headings. */
 export function formatMonth(iso: unknown, zone: unknown): string {
   if (typeof iso !== 'string' || !iso) return '';
-  return zoned(iso, String(zone)).toFormat('LLLL yyyy');
+  return zoned(iso, zone).toFormat('LLLL yyyy');
 }
