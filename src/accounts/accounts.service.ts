@@ -47,7 +47,8 @@ export async function listAccountsForUser(db: DbOrTx, user: CurrentUser, options
   let query = accountsOf(db, user);
   if (!options.includeArchived) query = query.where('accounts.archived', '=', 0);
   if (options.ownerId !== undefined) query = query.where('accounts.owner_id', '=', options.ownerId);
-  if (options.search) query = query.where(containsIgnoringCase(db, 'accounts.name' as never, options.search));
+  const { search } = options;
+  if (search) query = query.where((eb) => containsIgnoringCase(db, eb.ref('accounts.name'), search));
   const [rows, count] = await Promise.all([
     query
       .select(accountColumns)
