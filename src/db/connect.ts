@@ -23,8 +23,30 @@ const busyTimeoutMs = 5000;
 /** How long a process starting up waits for another one's migrations to finish before it gives up. */
 const migrationWaitMs = 10 * 60 * 1000;
 
+/** The database cannot be used as configured; the message says why, in one sentence a person can act on. */
+export class DatabaseRefused extends Error {}
+
+/**
+ * SQLite opens a file it may not write read-only without a word, and the first write then fails deep
+ * inside a request (or a migration). Refuse at once instead: the file and its folder (where SQLite
+ * keeps the -wal and -shm files) must be writable.
+ */
+function refuseReadOnly(file: string): void {
+  for (const [target, what] of [[file, 'file'], [path.dirname(file), 'folder']] as const) {
+    try {
+      fs.accessSync(target, fs.constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // created on opening
+      throw new DatabaseRefused(`The database ${what} ${target} is read-only: give the user running Buychain write access to it, or set DATABASE_URL to a writable file.`);
+    }
+  }
+}
+
 export function openSqlite(file: string): SqliteDatabase.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    refuseReadOnly(path.resolve(file));
+  }
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

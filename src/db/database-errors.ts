@@ -36,6 +36,3 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return lostConnectionMessages.some((words) => message.includes(words));
 }
-
-/** SQLite ran out of disk space (or hit its size limit): said in those words, whatever error followed it. */
-export const isDiskFull = (error: unknown) => codeOf(error) === 'SQLITE_FULL';
