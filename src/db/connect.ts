@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, type MigrationLockOptions, PostgresAdapter, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { RetryingKysely } from './transactions.js';
@@ -163,6 +163,25 @@ export const postgresSettings = {
   keepAlive: true,
 };
 
+/** Migrations may rebuild big tables and indexes: the statement timeout is for requests, not for them. */
+class PostgresMigrationAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    await super.acquireMigrationLock(db, options);
+    await sql`set statement_timeout = 0`.execute(db);
+  }
+
+  override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    await sql`reset statement_timeout`.execute(db);
+    await super.releaseMigrationLock(db, options);
+  }
+}
+
+class PostgresWithMigrationsDialect extends PostgresDialect {
+  override createAdapter(): DialectAdapter {
+    return new PostgresMigrationAdapter();
+  }
+}
+
 export function connectDatabase(url: string): Kysely<Database> {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'sqlite') return new RetryingKysely<Database>({ dialect: new WriteTransactionSqliteDialect(openSqlite(target.file)) });
@@ -173,5 +192,5 @@ export function connectDatabase(url: string): Kysely<Database> {
   // (503, try again). Either way the dead client is dropped and the next query gets a new connection.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new RetryingKysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new RetryingKysely<Database>({ dialect: new PostgresWithMigrationsDialect({ pool }) });
 }
