@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import { parseConfig } from './config.js';
-import { connectDatabase } from './db/connect.js';
+import { DatabaseRefused, connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
 import { createMailer } from './mail/mailer.js';
@@ -12,7 +12,21 @@ import { closeSharedChromium } from './pdf/chromium.js';
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel });
-const db = connectDatabase(config.databaseUrl);
+
+/** A problem a person must fix before the server can start, said in one sentence instead of a stack trace. */
+function refuseToStart(reason: string): never {
+  logger.fatal(reason);
+  process.exit(1);
+}
+
+const db = (() => {
+  try {
+    return connectDatabase(config.databaseUrl);
+  } catch (error) {
+    if (error instanceof DatabaseRefused) refuseToStart(error.message);
+    throw error;
+  }
+})();
 
 const applied = await migrateToLatest(db);
 if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -28,12 +42,19 @@ if (!(await hasAnyUser(db))) {
 
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
 const app = createApp({ db, clock: systemClock, mailer, config, logger });
-const server = app.listen(config.port, () => logger.info(`Buychain is listening on ${config.baseUrl}`));
-const digestScheduler = startDigestScheduler({ db, clock: systemClock, mailer, config, logger });
+let digestScheduler: ReturnType<typeof startDigestScheduler> | undefined;
+const server = app.listen(config.port, (error?: Error) => {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE')
+    refuseToStart(`Port ${config.port} is already in use (is Buychain already running?): stop what listens there, or set PORT to a free port.`);
+  if (error) refuseToStart(`Cannot listen on port ${config.port}: ${error.message}`);
+  logger.info(`Buychain is listening on ${config.baseUrl}`);
+  // Only a process that serves sends digests.
+  digestScheduler = startDigestScheduler({ db, clock: systemClock, mailer, config, logger });
+});
 
 async function shutDown(signal: string) {
   logger.info({ signal }, 'shutting down');
-  digestScheduler.stop();
+  digestScheduler?.stop();
   server.close();
   await closeSharedChromium();
   await db.destroy();

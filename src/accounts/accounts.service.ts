@@ -7,6 +7,7 @@ import type { Paging } from '../http/pagination.js';
 import type { CurrentUser } from '../users/users.service.js';
 import { accountVisibleTo, visibleOwners } from './account-access.js';
 import type { AccountPatch, NewAccountInput } from './accounts.schemas.js';
+import { lockAccounts } from '../db/row-locks.js';
 
 const accountColumns = [
   'accounts.id',
@@ -99,6 +100,7 @@ export async function createAccount(db: DbOrTx, clock: Clock, user: CurrentUser,
 }
 
 export async function updateAccount(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, patch: AccountPatch) {
+  await lockAccounts(db, [accountId]);
   const before = await getAccountForUser(db, user, accountId);
   if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) await checkOwner(db, user, patch.owner_id);
   const { archived, ...fields } = patch;

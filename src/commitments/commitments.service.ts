@@ -8,6 +8,7 @@ import { LocalDay } from '../risk/risk.rules.js';
 import { riskClockFor } from '../risk/risk.service.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { NewCommitmentInput } from './commitments.schemas.js';
+import { lockAccountOf, lockAccounts } from '../db/row-locks.js';
 
 // A commitment is a promise to the customer. It is late when its due date is before the owner's
 // local today and it is not done (the `commitment_overdue` risk rule reads the same columns).
@@ -81,6 +82,7 @@ export async function listCommitmentsForAccount(
 }
 
 export async function createCommitment(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, input: NewCommitmentInput) {
+  await lockAccounts(db, [accountId]);
   if (input.contact_id !== undefined) {
     const contact = await db
       .selectFrom('contacts')
@@ -113,6 +115,7 @@ export async function createCommitment(db: DbOrTx, clock: Clock, user: CurrentUs
 
 /** Marks a promise kept (done) or reopens it; marking it done twice keeps the first time. */
 export async function setCommitmentDone(db: DbOrTx, clock: Clock, user: CurrentUser, commitmentId: number, done: boolean) {
+  await lockAccountOf(db, 'commitments', commitmentId);
   const before = await getCommitmentForUser(db, user, commitmentId);
   if (done === (before.done_at !== null)) return before;
   await db

@@ -10,6 +10,7 @@ import { NotFound, ValidationFailed } from '../http/errors.js';
 import type { Paging } from '../http/pagination.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { ComplaintPatch, NewComplaintInput } from './complaints.schemas.js';
+import { lockAccountOf, lockAccounts } from '../db/row-locks.js';
 
 // Service recovery in three steps, each with a date and a person: hear and agree there is a
 // problem (acknowledged), fix it (resolution, and the response given to the customer), then follow
@@ -138,6 +139,7 @@ async function checkContact(db: DbOrTx, accountId: number, contactId: number | u
 }
 
 export async function createComplaint(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, input: NewComplaintInput) {
+  await lockAccounts(db, [accountId]);
   const today = localToday(clock, user).isoDate;
   const categories = await listCategories(db);
   if (!categories.some((category) => category.name === input.category))
@@ -203,6 +205,7 @@ function checkSteps(state: StepState, today: string) {
 
 /** Moves a complaint through its steps; whoever records a step's date is recorded as having done it. */
 export async function updateComplaint(db: DbOrTx, clock: Clock, user: CurrentUser, complaintId: number, patch: ComplaintPatch) {
+  await lockAccountOf(db, 'complaints', complaintId);
   const before = await getComplaintForUser(db, clock, user, complaintId);
   const { satisfied, ...fields } = patch;
   const changes: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { riskInputsChanged } from '../risk/risk-cache.js';
 import type { DbOrTx } from '../db/database.js';
+import { lockAccountOf, lockAccounts } from '../db/row-locks.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { mergeConcurrentEdit } from '../audit/concurrent-edits.js';
@@ -90,6 +91,7 @@ export async function createContact(
   input: NewContactInput,
   { context }: ChangeContext = {},
 ): Promise<Contact> {
+  await lockAccounts(db, [accountId]);
   await checkReportsTo(db, accountId, null, input.reports_to_contact_id);
   const now = clock.now().toISOString();
   const { roles, ...fields } = input;
@@ -133,12 +135,10 @@ export async function createContact(
 }
 
 /**
- * How often a write that lost a race with a simultaneous one is re-checked against the newer row.
- * Each round one of the writers racing for the row wins, so k people saving the same contact at the
- * same moment need k rounds (on PostgreSQL; SQLite runs write transactions one at a time).
+ * Call inside a transaction. The account's write lock (row-locks.ts) is taken before the contact is
+ * read, so the version check, the audit events since that version and the save all see one state:
+ * simultaneous edits of one contact take turns, and each is merged against the one before it.
  */
-const raceRetries = 10;
-
 export async function updateContact(
   db: DbOrTx,
   clock: Clock,
@@ -147,53 +147,49 @@ export async function updateContact(
   patch: ContactPatch,
   { context, baseVersion }: EditOptions = {},
 ): Promise<Contact> {
-  for (let attempt = 1; ; attempt++) {
-    const before = await getContactForUser(db, user, contactId);
-    if (patch.reports_to_contact_id !== undefined) await checkReportsTo(db, before.account_id, contactId, patch.reports_to_contact_id);
-    if (before.status === 'left' && patch.status !== undefined)
-      throw new ValidationFailed({ status: 'This contact has left; record a return as a new contact' });
-    const { notice, ...rest } = patch;
-    const requested: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
-    if (notice !== undefined) requested.departure_notice = notice;
-    if (patch.status === 'active') Object.assign(requested, { leaving_on: null, departure_notice: null });
-    const after =
-      baseVersion === undefined
-        ? requested
-        : await mergeConcurrentEdit(db, 'contact', before, requested, baseVersion, (column) => (column === 'departure_notice' ? 'notice' : column));
-    const changes = diff(before, after);
-    if (Object.keys(changes).length === 0) return before;
-    const now = clock.now().toISOString();
-    const { roles, ...columns } = Object.fromEntries(Object.keys(changes).map((key) => [key, after[key] ?? null]));
-    // Guarded by the version read above: of two simultaneous writers only one matches; the other
-    // goes round again and is merged (or refused) against what the first one saved.
-    const saved = await db
-      .updateTable('contacts')
-      .set({ ...columns, updated_at: now, version: before.version + 1 })
-      .where('id', '=', contactId)
-      .where('version', '=', before.version)
-      .executeTakeFirst();
-    if (Number(saved.numUpdatedRows) === 0) {
-      if (attempt < raceRetries) continue;
-      throw new Conflict('This contact is being changed by someone else right now. Nothing was saved; try again.');
-    }
-    if (roles !== undefined) await replaceRoles(db, contactId, before.account_id, (roles ?? []) as ContactRole[]);
-    await recordAudit(db, {
-      entity_type: 'contact',
-      entity_id: contactId,
-      account_id: before.account_id,
-      user_id: user.id,
-      action: patch.status === 'leaving' && before.status !== 'leaving' ? 'marked_leaving' : 'updated',
-      changes,
-      context,
-      at: now,
-      entity_version: before.version + 1,
-    });
-    await riskInputsChanged(db, [before.account_id]);
-    return getContactForUser(db, user, contactId);
-  }
+  await lockAccountOf(db, 'contacts', contactId);
+  const before = await getContactForUser(db, user, contactId);
+  if (patch.reports_to_contact_id !== undefined) await checkReportsTo(db, before.account_id, contactId, patch.reports_to_contact_id);
+  if (before.status === 'left' && patch.status !== undefined)
+    throw new ValidationFailed({ status: 'This contact has left; record a return as a new contact' });
+  const { notice, ...rest } = patch;
+  const requested: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  if (notice !== undefined) requested.departure_notice = notice;
+  if (patch.status === 'active') Object.assign(requested, { leaving_on: null, departure_notice: null });
+  const after =
+    baseVersion === undefined
+      ? requested
+      : await mergeConcurrentEdit(db, 'contact', before, requested, baseVersion, (column) => (column === 'departure_notice' ? 'notice' : column));
+  const changes = diff(before, after);
+  if (Object.keys(changes).length === 0) return before;
+  const now = clock.now().toISOString();
+  const { roles, ...columns } = Object.fromEntries(Object.keys(changes).map((key) => [key, after[key] ?? null]));
+  // Guarded by the version read above: a writer that skipped the account lock cannot be overwritten silently.
+  const saved = await db
+    .updateTable('contacts')
+    .set({ ...columns, updated_at: now, version: before.version + 1 })
+    .where('id', '=', contactId)
+    .where('version', '=', before.version)
+    .executeTakeFirst();
+  if (Number(saved.numUpdatedRows) === 0) throw new Conflict('This contact is being changed by someone else right now. Nothing was saved; try again.');
+  if (roles !== undefined) await replaceRoles(db, contactId, before.account_id, (roles ?? []) as ContactRole[]);
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: contactId,
+    account_id: before.account_id,
+    user_id: user.id,
+    action: patch.status === 'leaving' && before.status !== 'leaving' ? 'marked_leaving' : 'updated',
+    changes,
+    context,
+    at: now,
+    entity_version: before.version + 1,
+  });
+  await riskInputsChanged(db, [before.account_id]);
+  return getContactForUser(db, user, contactId);
 }
 
 export async function setContactArchived(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, archived: boolean) {
+  await lockAccountOf(db, 'contacts', contactId);
   const before = await getContactForUser(db, user, contactId);
   if (Boolean(before.archived) === archived) return before;
   const now = clock.now().toISOString();

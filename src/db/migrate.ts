@@ -6,7 +6,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 /** Reads every migration beside this code (migrations/*.ts, or *.js once compiled); their names sort in the order they must run. */
-const folderProvider: MigrationProvider = {
+export const migrationsFolderProvider: MigrationProvider = {
   async getMigrations() {
     const migrations: Record<string, Migration> = {};
     for (const file of (await fs.readdir(migrationsFolder)).sort()) {
@@ -17,8 +17,13 @@ const folderProvider: MigrationProvider = {
   },
 };
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: folderProvider });
+/**
+ * Runs every pending migration, all in one transaction, under a lock another process starting at the
+ * same moment waits for (PostgreSQL: an advisory lock; SQLite: its write lock, see connect.ts). A
+ * failure or a crash part-way leaves the database as it was before.
+ */
+export async function migrateToLatest(db: Kysely<any>, provider = migrationsFolderProvider): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');

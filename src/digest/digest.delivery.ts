@@ -1,10 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Updateable } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { renderDigestEmail } from './digest.email.js';
 import { type DigestRecipient, buildDigest, recordRiskSnapshot } from './digest.service.js';
+import type { DigestDeliveriesTable } from './digest.table.js';
 
 // One digest per manager per ISO week. The unique (manager_id, iso_week) row is the claim: a
 // process inserts it as 'sending' before it sends, and a process that cannot insert it does not
@@ -90,31 +94,54 @@ export interface DeliveryContext {
 /**
  * Claims, builds, sends and records one manager's digest for one week. The week's risk snapshot is
  * written on the way (first digest of the week wins), so next week can say what changed.
+ *
+ * Once the SMTP server has accepted the mail, nothing may make the week look failed (a failed week is
+ * sent again): recording "sent" has its own retries, and if the database stays away through all of
+ * them the row stays 'sending', which is never retried by itself.
  */
 export async function deliverDigest({ db, clock, mailer, config }: DeliveryContext, manager: DigestRecipient, week: string, mode: SendMode): Promise<DeliveryOutcome> {
   const claim = await claimWeek(db, clock.now(), manager.id, week, mode);
   if (!claim.claimed) return { status: 'skipped', reason: claim.reason };
   const attempts = claim.attempts + 1;
+  let sent: { messageId: string; subject: string };
   try {
     const { digest, snapshot } = await buildDigest(db, manager, { week, now: clock.now(), baseUrl: config.baseUrl });
     await recordRiskSnapshot(db, week, snapshot, clock.now());
     const mail = await renderDigestEmail(digest);
-    const messageId = await mailer.send(mail);
-    await db
-      .updateTable('digest_deliveries')
-      .set({ status: 'sent', attempts, subject: mail.subject, message_id: messageId, sent_at: clock.now().toISOString(), last_error: null, next_attempt_at: null })
-      .where('id', '=', claim.id)
-      .execute();
-    return { status: 'sent', message_id: messageId, subject: mail.subject };
+    sent = { messageId: await mailer.send(mail), subject: mail.subject };
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-    const nextAttemptAt = attempts < maxAttempts ? DateTime.fromJSDate(clock.now()).plus({ minutes: retryDelayMinutes(attempts) }).toUTC().toISO()! : null;
-    await db
-      .updateTable('digest_deliveries')
-      .set({ status: 'failed', attempts, last_error: message, next_attempt_at: nextAttemptAt })
-      .where('id', '=', claim.id)
-      .execute();
+    const nextAttemptAt = attempts < maxAttempts ? nextAttemptAfter(clock.now(), attempts) : null;
+    await recordOutcome(db, claim.id, { status: 'failed', attempts, last_error: message, next_attempt_at: nextAttemptAt });
     return { status: 'failed', error: message, next_attempt_at: nextAttemptAt };
+  }
+  await recordOutcome(db, claim.id, { status: 'sent', attempts, subject: sent.subject, message_id: sent.messageId, sent_at: clock.now().toISOString(), last_error: null, next_attempt_at: null });
+  return { status: 'sent', message_id: sent.messageId, subject: sent.subject };
+}
+
+/**
+ * When a failed attempt is tried again: the backoff, at the start of its minute, so the scheduler's
+ * tick at that minute takes it (5 minutes after a failure at 07:00:00.4 is 07:05, not 07:06).
+ */
+const nextAttemptAfter = (failedAt: Date, failures: number) =>
+  DateTime.fromJSDate(failedAt).plus({ minutes: retryDelayMinutes(failures) }).startOf('minute').toUTC().toISO()!;
+
+/** Pauses between tries to record an outcome while the database is busy or away: about a minute in all. */
+const outcomeRecordingPausesMs = [1000, 2000, 4000, 8000, 16_000, 30_000];
+
+/** Writes an attempt's outcome, trying again while the database is busy (SQLite's write lock) or unreachable. */
+async function recordOutcome(db: Db, deliveryId: number, outcome: Updateable<DigestDeliveriesTable>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.updateTable('digest_deliveries').set(outcome).where('id', '=', deliveryId).execute();
+      return;
+    } catch (error) {
+      const pause = outcomeRecordingPausesMs[attempt];
+      if (pause === undefined || !isDatabaseUnavailable(error)) {
+        throw new Error(`Could not record digest delivery ${deliveryId} as ${outcome.status}; it stays "sending" and is not sent again by itself: ${String(error)}`, { cause: error });
+      }
+      await sleep(pause);
+    }
   }
 }
 

@@ -48,10 +48,11 @@ export async function runDigestTick(context: SchedulerContext): Promise<TickResu
 }
 
 /**
- * Runs the tick every five minutes and once at start. Started by the server, not by createApp, so
- * tests drive runDigestTick with their own clock instead.
+ * Runs the tick every minute (a failed send is retried at its minute: 5, 15, 45 minutes later) and
+ * once at start. Started by the server, not by createApp, so tests drive runDigestTick with their
+ * own clock instead.
  */
-export function startDigestScheduler(context: SchedulerContext, pattern = '*/5 * * * *'): Cron {
+export function startDigestScheduler(context: SchedulerContext, pattern = '* * * * *'): Cron {
   const job = new Cron(pattern, { protect: true, catch: (error) => context.logger.error({ err: error }, 'digest scheduler tick failed') }, async () => {
     await runDigestTick(context);
   });

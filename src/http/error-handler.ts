@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { HttpError, NotFound } from './errors.js';
 
 const isApi = (path: string) => path.startsWith('/api/');
@@ -14,8 +15,19 @@ function normalize(error: unknown): HttpError | null {
     return new HttpError(403, 'invalid_csrf_token', 'This form expired. Go back, reload the page and try again.');
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
     return new HttpError(err.status, 'bad_request', 'The request could not be read.');
+  if (isDatabaseUnavailable(error)) return new DatabaseUnavailable();
   return null;
 }
+
+/** The database restarted, dropped our connection or stayed busy: not a bug, and the same request may work in a moment. */
+class DatabaseUnavailable extends HttpError {
+  constructor() {
+    super(503, 'database_unavailable', 'The database did not answer just now. Please try again in a few seconds.');
+  }
+}
+
+/** How many seconds a client is asked to wait before trying again after a 503. */
+const retryAfterSeconds = 5;
 
 export const notFoundHandler: RequestHandler = () => {
   throw new NotFound('This page');
@@ -25,14 +37,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const known = normalize(error);
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (known instanceof DatabaseUnavailable) logger.warn({ err: error, method: req.method, url: req.originalUrl }, 'database unavailable');
     const status = known?.status ?? 500;
     const code = known?.code ?? 'internal_error';
     const message = known?.message ?? 'Something went wrong on our side. Nothing you typed was saved; please try again.';
     if (res.headersSent) return;
+    if (status === 503) res.set('Retry-After', String(retryAfterSeconds));
     if (isApi(req.path)) {
       res.status(status).json({ error: { code, message, ...(known?.fields ? { fields: known.fields } : {}) } });
       return;
     }
-    res.status(status).render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', status, message });
+    res.status(status).render('error', { title: status === 404 ? 'Not found' : status === 503 ? 'Try again in a moment' : 'Something went wrong', status, message });
   };
 }

@@ -10,6 +10,7 @@ import type { Updateable } from 'kysely';
 import type { ContactsTable } from '../contacts/contacts.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { DepartureInput } from './playbook.schemas.js';
+import { lockAccountOf } from '../db/row-locks.js';
 
 // The recovery playbook from the seed article: when a key contact leaves, introduce yourself to
 // the replacement, have coffee with them, present the account history, enlist others to speak for
@@ -93,6 +94,7 @@ const keyRoles: ContactRole[] = ['decision_maker', 'boss'];
  * now or later, and creates the playbook's steps as commitments once: posting again updates.
  */
 export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, input: DepartureInput) {
+  await lockAccountOf(db, 'contacts', contactId);
   const contact = await getContactForUser(db, user, contactId);
   const today = DateTime.fromJSDate(clock.now()).setZone(user.time_zone).startOf('day');
   const departureDay = DateTime.fromISO(input.left_on, { zone: user.time_zone });
@@ -193,6 +195,7 @@ async function writePlaybook(db: DbOrTx, clock: Clock, user: CurrentUser, depart
 
 /** A decision-maker or boss heard to be leaving (at a meeting, or by PATCH) starts the "leaving" playbook. */
 export async function startLeavingPlaybook(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number): Promise<boolean> {
+  await lockAccountOf(db, 'contacts', contactId);
   const contact = await getContactForUser(db, user, contactId);
   if (contact.status !== 'leaving' || !contact.roles.some((role) => keyRoles.includes(role))) return false;
   await writePlaybook(db, clock, user, contact.id, leavingSteps);
@@ -201,6 +204,7 @@ export async function startLeavingPlaybook(db: DbOrTx, clock: Clock, user: Curre
 
 /** Names who will take over from a departing contact; they take over the leaver's key roles. */
 export async function nameSuccessor(db: DbOrTx, clock: Clock, user: CurrentUser, leaverId: number, successorId: number, context: string) {
+  await lockAccountOf(db, 'contacts', leaverId);
   const leaver = await getContactForUser(db, user, leaverId);
   const successor = await getContactForUser(db, user, successorId);
   if (successor.account_id !== leaver.account_id || successor.id === leaver.id)
@@ -328,6 +332,7 @@ export async function listPlaybooks(db: DbOrTx, accountId: number): Promise<Play
  * contact, linked back to where they came from. Once per person.
  */
 export async function followLeaver(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number): Promise<number> {
+  await lockAccountOf(db, 'contacts', contactId);
   const contact = await getContactForUser(db, user, contactId);
   if (contact.status === 'active') throw new ValidationFailed({ contact: `${contact.name} has not left` });
   if (!contact.departure_destination) throw new ValidationFailed({ destination: `Record where ${contact.name} went first` });

@@ -18,6 +18,7 @@ import { openGapPrompts } from './gap-prompts.js';
 import { assessOneAccount, riskClockFor } from '../risk/risk.service.js';
 import type { AccountRisk } from '../risk/risk.rules.js';
 import { ValidationFailed } from '../http/errors.js';
+import { lockAccounts } from '../db/row-locks.js';
 
 /** How many blank "someone new" rows the form offers; blank rows are ignored on save. */
 const newContactRows = 2;
@@ -79,6 +80,8 @@ export function touchpointsPages({ db, clock }: AppContext): Router {
         const outcome = await db.transaction().execute(async (trx) => {
           try {
             const input = parseInput(touchpointSchema(viewer.time_zone, clock.now()), form.body);
+            // The account first (row-locks.ts): assessing risk writes the account's remembered risk.
+            await lockAccounts(trx, [accountId]);
             const before = await assessOneAccount(trx, accountId, riskClock);
             const logged = await logTouchpoint(trx, clock, viewer, accountId, input);
             return { ...logged, before, after: await assessOneAccount(trx, accountId, riskClock) };

@@ -11,6 +11,7 @@ import type { CurrentUser } from '../users/users.service.js';
 import type { TouchpointInput } from './touchpoints.schemas.js';
 import { faceToFaceKinds, type TouchpointRow } from './touchpoints.table.js';
 import { sql } from 'kysely';
+import { lockAccounts } from '../db/row-locks.js';
 
 export type Touchpoint = TouchpointRow & { contacts: { id: number; name: string }[] };
 
@@ -19,6 +20,7 @@ export type Touchpoint = TouchpointRow & { contacts: { id: number; name: string 
  * learned about the others. Call it inside a transaction: one bad part must save nothing.
  */
 export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, input: TouchpointInput) {
+  await lockAccounts(db, [accountId]);
   const known = await db
     .selectFrom('contacts')
     .select(['id'])

@@ -17,6 +17,7 @@ export const silentLogger = pino({ level: 'silent' });
 export async function startSmtpServer() {
   const received: ParsedMail[] = [];
   let refusals = 0;
+  let beforeAccepting: (() => Promise<void>) | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -29,10 +30,15 @@ export async function startSmtpServer() {
       callback();
     },
     onData(stream, _session, callback) {
-      simpleParser(stream).then((mail) => {
-        received.push(mail);
-        callback();
-      }, callback);
+      simpleParser(stream)
+        .then(async (mail) => {
+          received.push(mail);
+          const hook = beforeAccepting;
+          beforeAccepting = undefined;
+          await hook?.();
+          callback();
+        })
+        .catch(callback);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,6 +49,10 @@ export async function startSmtpServer() {
     received,
     refuseNext(times: number) {
       refusals = times;
+    },
+    /** Runs `hook` once, for the next message, after reading it and just before answering that it is accepted. */
+    beforeAcceptingNext(hook: () => Promise<void>) {
+      beforeAccepting = hook;
     },
     /** The app's own mailer, configured with SMTP_URL pointing here. */
     mailer: () => createMailer({ smtpUrl: url, from: 'Buychain <digest@buychain.test>', outboxFolder: '/nonexistent' }),
