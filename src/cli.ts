@@ -63,6 +63,8 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
       console.log(describeScaleSeed(await seedScale(target.file, { reps: Number(values.scale), now: systemClock.now(), log: console.error })));
       return;
     }
+    if (parseConfig(process.env).production)
+      throw new UsageError('seed --demo is refused in production (NODE_ENV=production or a public BASE_URL): its logins are published. Create users with: user add … --role admin');
     await seedDemo(db, systemClock);
     console.log(`Demo company loaded. Sign in as ${demoLogins.map((login) => login.email).join(', ')} with password "${demoPassword}".`);
   },
