@@ -25,7 +25,7 @@ describe('sessions are created only at sign-in', () => {
     await supertest(t.app).get('/login');
     expect(await sessionRows()).toBe(before);
     // The page sets no session cookie either, only the sign-in form's own.
-    expect(page.headers['set-cookie']?.join()).not.toContain('buychain.sid');
+    expect(String(page.headers['set-cookie'])).not.toContain('buychain.sid');
 
     await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(page.text), email: user.email, password: testPassword });
     expect(await sessionRows()).toBe(before + 1);
@@ -58,11 +58,11 @@ describe('the sign-in form without a session', () => {
 
   it('marks the form cookie HttpOnly and SameSite, and __Host- with Secure over https', async () => {
     const page = await supertest(t.app).get('/login');
-    expect(page.headers['set-cookie']!.join()).toMatch(/^buychain\.csrf=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(String(page.headers['set-cookie'])).toMatch(/^buychain\.csrf=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
     const secure = await createTestApp({ env: { BASE_URL: 'https://crm.example.com', SESSION_SECRET: 'a'.repeat(40) } });
     try {
       const securePage = await supertest(secure.app).get('/login');
-      expect(securePage.headers['set-cookie']!.join()).toMatch(/^__Host-buychain\.csrf=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+      expect(String(securePage.headers['set-cookie'])).toMatch(/^__Host-buychain\.csrf=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     } finally {
       await secure.close();
     }
