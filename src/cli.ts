@@ -61,6 +61,8 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
   async seed(db, args) {
     const { values } = parseArgs({ args, options: { demo: { type: 'boolean' }, scale: { type: 'string' } } });
     if (!values.demo && values.scale === undefined) throw new UsageError('seed needs --demo or --scale N');
+    if (values.demo && parseConfig(process.env).production)
+      throw new UsageError('seed --demo is refused in production (NODE_ENV=production or a public BASE_URL): its logins are published. Create users with: user add … --role admin');
     await migrateToLatest(db);
     if (await hasAnyUser(db)) throw new UsageError('The database already has users; seed loads only into an empty one.');
     if (values.scale !== undefined) {
@@ -70,8 +72,6 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
       console.log(describeScaleSeed(await seedScale(target.file, { reps: Number(values.scale), now: systemClock.now(), log: console.error })));
       return;
     }
-    if (parseConfig(process.env).production)
-      throw new UsageError('seed --demo is refused in production (NODE_ENV=production or a public BASE_URL): its logins are published. Create users with: user add … --role admin');
     await seedDemo(db, systemClock);
     console.log(`Demo company loaded. Sign in as ${demoLogins.map((login) => login.email).join(', ')} with password "${demoPassword}".`);
   },
