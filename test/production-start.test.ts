@@ -62,7 +62,8 @@ describe('what counts as production', () => {
 
 describe('npm start in production', () => {
   it('refuses to start without a session secret, in one line, with a non-zero exit', { timeout: processTestTimeout }, async () => {
-    for (const env of [{ NODE_ENV: 'production' }, { BASE_URL: 'https://crm.example.com', SESSION_SECRET: 'too short but sixteen+' }]) {
+    const environments: Record<string, string>[] = [{ NODE_ENV: 'production' }, { BASE_URL: 'https://crm.example.com', SESSION_SECRET: 'too short but sixteen+' }];
+    for (const env of environments) {
       const { code, output } = await startServer({ DATABASE_URL: database.url, PORT: String(await freePort()), ...env });
       expect(code).not.toBe(0);
       expect(output).toHaveLength(1);
