@@ -3,7 +3,6 @@ import type { NextFunction, Request, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from '../config.js';
 
-
 const tokenFromRequest = (req: Request) => (req.body as Record<string, string> | undefined)?._csrf ?? req.get('x-csrf-token');
 
 /**

@@ -44,7 +44,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('redirects after a request', () => {
-  it('after sign-in go only to a path on this site (?next=)', async () => {
+  it('after sign-in go only to a path on this site (?next=)', { timeout: 120_000 }, async () => {
     const user = await t.make.user();
     for (const next of leavingTheSite) {
       const agent = supertest.agent(t.app);

@@ -38,6 +38,9 @@ async function attempt(app: TestApp['app'], email: string, password: string, for
   return post.send({ _csrf: csrfTokenIn(page.text), email, password });
 }
 
+// Dozens of sign-ins, each a real Argon2 hash, on a machine other tests share: a generous time limit.
+const manySignIns = { timeout: 120_000 };
+
 const later = (seconds: number) => t.clock.set(new Date(t.clock.now().getTime() + seconds * 1000));
 const throttleRow = (kind: 'account' | 'address', value: string) => t.db.selectFrom('login_throttles').selectAll().where('key', '=', throttleKey(kind, value)).executeTakeFirst();
 
@@ -50,7 +53,7 @@ describe('the growing waits', () => {
 });
 
 describe('brute force against one account', () => {
-  it('is counted in the database across two app instances; rotating X-Forwarded-For does not help; a correct password cannot bypass the lock', async () => {
+  it('is counted in the database across two app instances; rotating X-Forwarded-For does not help; a correct password cannot bypass the lock', manySignIns, async () => {
     t.clock.set(testNow);
     const victim = await t.make.user({ email: 'victim@example.com', name: 'Vicky Tim' });
     const apps = [t.app, secondInstance()];
@@ -96,7 +99,7 @@ describe('brute force against one account', () => {
     t.clock.set(testNow);
   });
 
-  it('counts an unknown email the same way, and emails nobody', async () => {
+  it('counts an unknown email the same way, and emails nobody', manySignIns, async () => {
     t.clock.set('2026-11-24T09:00:00.000Z');
     const before = smtp.received.length;
     for (let guess = 1; guess <= 5; guess++) expect((await attempt(t.app, 'nobody@example.com', 'guess', `203.0.113.${guess}`)).status).toBe(401);
@@ -105,7 +108,7 @@ describe('brute force against one account', () => {
     t.clock.set(testNow);
   });
 
-  it('forgets the failures after a correct password', async () => {
+  it('forgets the failures after a correct password', manySignIns, async () => {
     t.clock.set('2026-11-25T09:00:00.000Z');
     const user = await t.make.user();
     for (let guess = 1; guess <= 3; guess++) await attempt(t.app, user.email, 'wrong');
@@ -116,7 +119,7 @@ describe('brute force against one account', () => {
 });
 
 describe('brute force from one address against many accounts', () => {
-  it('slows the address down, and X-Forwarded-For cannot change the address of a direct client when no proxy is trusted', async () => {
+  it('slows the address down, and X-Forwarded-For cannot change the address of a direct client when no proxy is trusted', manySignIns, async () => {
     t.clock.set('2026-11-26T09:00:00.000Z');
     const direct = secondInstance({ TRUST_PROXY: 'none' });
     const statuses: number[] = [];
