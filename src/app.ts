@@ -4,7 +4,6 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { csrfSync } from 'csrf-sync';
 import type { AppContext } from './app-context.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -12,6 +11,8 @@ import type { Db } from './db/database.js';
 import type { Mailer } from './mail/mailer.js';
 import { bearerUser, requirePageUser, sessionUser } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { refuseControlCharacters } from './http/control-characters.js';
+import { csrfProtection } from './http/csrf.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import { setUpViews } from './views/setup.js';
 import { accountsApi, accountsPages } from './accounts/accounts.routes.js';
@@ -44,8 +45,8 @@ export function createApp(dependencies: AppDependencies): Express {
   const ctx: AppContext = { ...dependencies, logger };
   const { db, clock, config } = ctx;
   const app = express();
-  // One proxy hop (a load balancer) at most; never `true`, which would let clients fake their IP.
-  app.set('trust proxy', 1);
+  // Only the proxies TRUST_PROXY names (default: one on this machine) may set the client's address.
+  app.set('trust proxy', config.trustProxy);
   setUpViews(app);
 
   app.use(
@@ -67,6 +68,7 @@ export function createApp(dependencies: AppDependencies): Express {
   // The JSON API: bearer tokens, no cookies, so no CSRF.
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
+  api.use(refuseControlCharacters);
   api.use(bearerUser(db, clock));
   api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx), riskApi(ctx), playbookApi(ctx));
   api.use(complaintsApi(ctx), commitmentsApi(ctx));
@@ -79,6 +81,7 @@ export function createApp(dependencies: AppDependencies): Express {
   // spreadsheet (a company's accounts and contacts run to megabytes); every other form is small.
   app.use('/import', express.urlencoded({ extended: true, limit: '20mb' }));
   app.use(express.urlencoded({ extended: true, limit: '200kb' }));
+  app.use(refuseControlCharacters);
   app.use(
     session({
       name: 'buychain.sid',
@@ -90,12 +93,10 @@ export function createApp(dependencies: AppDependencies): Express {
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
   );
-  const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? req.get('x-csrf-token'),
-  });
-  app.use(csrfSynchronisedProtection);
+  const csrf = csrfProtection(config);
+  app.use(csrf.protect);
   app.use((req, res, next) => {
-    res.locals.csrfToken = generateToken(req);
+    res.locals.csrfToken = csrf.tokenFor(req, res);
     res.locals.now = clock.now().toISOString();
     res.locals.flash = req.session.flash;
     delete req.session.flash;

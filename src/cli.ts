@@ -14,6 +14,7 @@ import { createApiToken } from './users/tokens.js';
 import { newUserSchema } from './users/users.schemas.js';
 import { createUser, findUserByEmail } from './users/users.service.js';
 import { importCsvCommand } from './importer/importer.cli.js';
+import { userCareCommand } from './users/users.cli.js';
 import { backupSqlite, postgresBackupAdvice } from './db/backup.js';
 import { exportDatabase, importDatabase } from './db/transfer.js';
 import { digestCommand } from './digest/digest.cli.js';
@@ -25,7 +26,13 @@ const usage = `Usage: npm run cli -- <command>
   seed --scale N                            load a company of N reps (200 accounts each) for benchmarks (SQLite)
   user add --email E --name N --role R [--manager EMAIL] [--password PW] [--time-zone ZONE]
                                             add a user (asks for the password when not given)
-  token create --email E [--name NAME]      create a personal API token (printed alone on the last line)
+  user reset-link --email E [--print]       email a one-time link to set a new password (valid an hour; --print shows it too)
+  user sign-out-everywhere --email E [--revoke-tokens]
+                                            end every session of the user (and revoke their API tokens)
+  user delete --email E [--accounts-to EMAIL]
+                                            delete a user; their accounts and open promises go to --accounts-to first
+  token create --email E [--name NAME] [--expires-in-days N]
+                                            create a personal API token (printed alone on the last line)
   import FILE.csv [--as EMAIL] [--dry-run]  import accounts and contacts: prints the preview, then imports unless --dry-run
   import FILE.json                          load an export into an empty database (ids kept)
   export [FILE]                             the whole database as JSON (to standard output without FILE)
@@ -54,6 +61,8 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
   async seed(db, args) {
     const { values } = parseArgs({ args, options: { demo: { type: 'boolean' }, scale: { type: 'string' } } });
     if (!values.demo && values.scale === undefined) throw new UsageError('seed needs --demo or --scale N');
+    if (values.demo && parseConfig(process.env).production)
+      throw new UsageError('seed --demo is refused in production (NODE_ENV=production or a public BASE_URL): its logins are published. Create users with: user add … --role admin');
     await migrateToLatest(db);
     if (await hasAnyUser(db)) throw new UsageError('The database already has users; seed loads only into an empty one.');
     if (values.scale !== undefined) {
@@ -69,7 +78,7 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
 
   async user(db, args) {
     const [action, ...rest] = args;
-    if (action !== 'add') throw new UsageError('user takes: add');
+    if (action !== 'add') return userCareCommand(db, systemClock, parseConfig(process.env), action, rest);
     const { values } = parseArgs({
       args: rest,
       options: {
@@ -103,11 +112,13 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
   async token(db, args) {
     const [action, ...rest] = args;
     if (action !== 'create') throw new UsageError('token takes: create');
-    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' } } });
+    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, 'expires-in-days': { type: 'string' } } });
     if (!values.email) throw new UsageError('token create needs --email');
     const user = await findUserByEmail(db, values.email);
     if (!user) throw new UsageError(`No user has the email ${values.email}`);
-    const token = await createApiToken(db, systemClock, user.id, values.name ?? 'CLI token');
+    const days = values['expires-in-days'];
+    if (days !== undefined && !/^[1-9]\d{0,4}$/.test(days)) throw new UsageError('--expires-in-days takes a whole number of days, e.g. 90');
+    const token = await createApiToken(db, systemClock, user.id, values.name ?? 'CLI token', days === undefined ? undefined : Number(days));
     console.log(`API token for ${user.email} (shown once; only its hash is stored):`);
     console.log(token);
   },

@@ -1,12 +1,36 @@
 import { z } from 'zod';
 
+/** Addresses a person types for "this machine": a BASE_URL on one of them is a developer's. */
+const isLoopbackHost = (hostname: string) =>
+  hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]';
+
+/**
+ * Which proxies may tell us the client's address in X-Forwarded-For. `true` ("trust everyone")
+ * is refused: any client could then pick the address its failed logins are counted against.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('loopback')
+  .transform((value, context): string | number | false => {
+    if (/^(none|false|0)$/i.test(value)) return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    if (/^(true|all|\*)$/i.test(value)) {
+      context.addIssue({ code: 'custom', message: 'trusting every proxy lets any client fake its address; name the proxies (e.g. "loopback, 10.0.0.0/8") or a hop count' });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 const configSchema = z.object({
+  NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().default('sqlite:./data/buychain.sqlite'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BASE_URL: z.url().optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Buychain <buychain@localhost>'),
   SESSION_SECRET: z.string().min(16).optional(),
+  TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
 });
@@ -15,34 +39,62 @@ export interface Config {
   databaseUrl: string;
   port: number;
   baseUrl: string;
+  /** NODE_ENV=production or a public BASE_URL: no demo company, a real session secret required. */
+  production: boolean;
   smtpUrl?: string;
   mailFrom: string;
   sessionSecret: string;
   /** Cookies get the Secure flag when the public address is https. */
   secureCookies: boolean;
+  /** Express's `trust proxy`: false, a hop count, or the proxies' addresses and subnets. */
+  trustProxy: string | number | false;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** Headless Chromium for PDFs; when it is missing, reports are printed from the browser. */
   chromiumPath: string;
 }
 
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+const minimumProductionSecret = 32;
+const developmentSecret = 'buychain-development-secret-change-me';
+
+/**
+ * The environment, parsed. `server` also insists on what only a server needs: in production a
+ * session secret of its own (the development one is published in this repository).
+ */
+export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' = 'tool'): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   const values = parsed.data;
   const baseUrl = (values.BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, '');
+  const production = values.NODE_ENV === 'production' || !isLoopbackHost(new URL(baseUrl).hostname);
+  if (purpose === 'server' && production && (values.SESSION_SECRET ?? '').length < minimumProductionSecret)
+    throw new Error(
+      `Invalid configuration: in production (NODE_ENV=production or a public BASE_URL) SESSION_SECRET must be at least ${minimumProductionSecret} random characters; make one with: openssl rand -hex 32`,
+    );
   return {
     databaseUrl: values.DATABASE_URL,
     port: values.PORT,
     baseUrl,
+    production,
     smtpUrl: values.SMTP_URL || undefined,
     mailFrom: values.MAIL_FROM,
-    // Without a configured secret, sessions still live in the database; the secret only signs the cookie.
-    sessionSecret: values.SESSION_SECRET ?? 'buychain-development-secret-change-me',
+    // Sessions live in the database; the secret only signs the cookie.
+    sessionSecret: values.SESSION_SECRET ?? developmentSecret,
     secureCookies: baseUrl.startsWith('https://'),
+    trustProxy: values.TRUST_PROXY,
     logLevel: values.LOG_LEVEL,
     chromiumPath: values.CHROMIUM_PATH,
   };
+}
+
+/** For entry points: a bad environment ends the process with one line saying what to fix. */
+export function parseConfigOrExit(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool'): Config {
+  try {
+    return parseConfig(env, purpose);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }

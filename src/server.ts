@@ -2,15 +2,15 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
-import { parseConfig } from './config.js';
+import { parseConfigOrExit } from './config.js';
 import { DatabaseRefused, connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
+import { prepareEmptyDatabase } from './demo/first-start.js';
 import { createMailer } from './mail/mailer.js';
 import { startDigestScheduler } from './digest/digest.scheduler.js';
 import { closeSharedChromium } from './pdf/chromium.js';
 
-const config = parseConfig(process.env);
+const config = parseConfigOrExit(process.env, 'server');
 const logger = pino({ level: config.logLevel });
 
 /** A problem a person must fix before the server can start, said in one sentence instead of a stack trace. */
@@ -30,15 +30,7 @@ const db = (() => {
 
 const applied = await migrateToLatest(db);
 if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-if (!(await hasAnyUser(db))) {
-  try {
-    await seedDemo(db, systemClock);
-  } catch (error) {
-    // Several processes started together on an empty database: one of them loads the demo.
-    if (!(await hasAnyUser(db))) throw error;
-  }
-  logger.info(`Empty database: loaded the demo company. Sign in as ${demoLogins.map((login) => login.email).join(', ')} with password "${demoPassword}".`);
-}
+await prepareEmptyDatabase(db, systemClock, { production: config.production, logger });
 
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
 const app = createApp({ db, clock: systemClock, mailer, config, logger });

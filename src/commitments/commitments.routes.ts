@@ -19,6 +19,7 @@ import {
   localToday,
   setCommitmentDone,
 } from './commitments.service.js';
+import { sameSitePath } from '../http/redirects.js';
 
 function commitmentIdOf(req: Request): number {
   const id = parseIdParam(req.params.id);
@@ -28,8 +29,6 @@ function commitmentIdOf(req: Request): number {
 
 const statusOf = (value: unknown): CommitmentStatus | undefined => (value === 'open' || value === 'done' ? value : undefined);
 
-/** Only same-site paths, so a crafted return_to cannot send someone elsewhere. */
-const sameSitePath = (value: unknown) => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : undefined);
 
 export function commitmentsPages({ db, clock }: AppContext): Router {
   const router = Router();
@@ -86,7 +85,7 @@ export function commitmentsPages({ db, clock }: AppContext): Router {
     const { done } = parseInput(commitmentPatchSchema, req.body);
     const commitment = await db.transaction().execute((trx) => setCommitmentDone(trx, clock, viewer, commitmentIdOf(req), done));
     flash(req, done ? `Done: ${commitment.description}.` : `Reopened: ${commitment.description}.`);
-    res.redirect(sameSitePath(req.body?.return_to) ?? `/accounts/${commitment.account_id}/commitments`);
+    res.redirect(sameSitePath(req.body?.return_to, `/accounts/${commitment.account_id}/commitments`));
   });
   return router;
 }

@@ -206,8 +206,11 @@ const rowsFor: Record<ExportKind, (db: DbOrTx, accounts: AccountChunk) => Promis
   },
 };
 
-/** A cell a spreadsheet would run as a formula is prefixed with an apostrophe (the importer strips it again). */
-export const spreadsheetSafe = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+/**
+ * A cell a spreadsheet would run as a formula is prefixed with an apostrophe (the importer strips
+ * it again). Spreadsheets read the full-width ＝ ＋ － ＠ of East Asian keyboards as formulas too.
+ */
+export const spreadsheetSafe = (value: string) => (/^[=+\-@\t\r＝＋－＠]/.test(value) ? `'${value}` : value);
 
 /** The CSV of one kind as a stream of text, header first. */
 export function exportCsv(db: DbOrTx, user: CurrentUser, kind: ExportKind): Readable {

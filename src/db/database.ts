@@ -8,12 +8,14 @@ import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
-import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
+import type { ApiTokensTable, LoginThrottlesTable, PasswordResetsTable, SessionsTable, UsersTable } from '../users/users.table.js';
 
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  login_throttles: LoginThrottlesTable;
+  password_resets: PasswordResetsTable;
   accounts: AccountsTable;
   contacts: ContactsTable;
   contact_roles: ContactRolesTable;

@@ -167,6 +167,7 @@ class CompanyPlanner {
       digest_day: 1,
       digest_hour: 7,
       digest_opt_out: 0,
+      deleted_at: null,
       created_at: created,
       updated_at: created,
     });

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { HttpError, NotFound } from './errors.js';
 
-const isApi = (path: string) => path.startsWith('/api/');
+/** Express matches paths in any letter case, so /API/V1/… reaches the API: it answers JSON too. */
+const isApi = (url: string) => /^\/api(\/|\?|$)/i.test(url);
 
 /** Errors thrown by body parsers and CSRF protection, mapped to our own. */
 function normalize(error: unknown): HttpError | null {
@@ -43,7 +44,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const message = known?.message ?? 'Something went wrong on our side. Nothing you typed was saved; please try again.';
     if (res.headersSent) return;
     if (status === 503) res.set('Retry-After', String(retryAfterSeconds));
-    if (isApi(req.path)) {
+    if (isApi(req.originalUrl)) {
       res.status(status).json({ error: { code, message, ...(known?.fields ? { fields: known.fields } : {}) } });
       return;
     }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import argon2 from 'argon2';
 
 /**
@@ -6,7 +7,25 @@ import argon2 from 'argon2';
  */
 const hashOptions = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export const hashPassword = (password: string) => argon2.hash(password, hashOptions);
+/**
+ * At most one hash per core at a time; the rest wait their turn. A flood of sign-ins then costs
+ * time, never 19 MiB times the number of requests in flight.
+ */
+const hashSlots = { free: Math.max(2, os.availableParallelism()), waiting: [] as (() => void)[] };
+
+async function inHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashSlots.free > 0) hashSlots.free--;
+  else await new Promise<void>((resolve) => hashSlots.waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = hashSlots.waiting.shift();
+    if (next) next();
+    else hashSlots.free++;
+  }
+}
+
+export const hashPassword = (password: string) => inHashSlot(() => argon2.hash(password, hashOptions));
 
 /** A hash made with other settings (older or stronger) is replaced at the next successful sign-in. */
 export const needsRehash = (hash: string) => argon2.needsRehash(hash, hashOptions);
@@ -14,7 +33,7 @@ export const needsRehash = (hash: string) => argon2.needsRehash(hash, hashOption
 export async function verifyPassword(hash: string | null, password: string): Promise<boolean> {
   if (!hash) return false;
   try {
-    return await argon2.verify(hash, password);
+    return await inHashSlot(() => argon2.verify(hash, password));
   } catch {
     return false;
   }

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { ValidationFailed } from '../http/errors.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
-import { hashToken } from './tokens.js';
+import { hashToken, revokeAllApiTokens } from './tokens.js';
 import type { UserRole } from './users.table.js';
 import type { SettingsInput } from './users.schemas.js';
 
@@ -25,6 +25,11 @@ export function findActiveUser(db: DbOrTx, userId: number): Promise<CurrentUser 
     .where('id', '=', userId)
     .where('active', '=', 1)
     .executeTakeFirst();
+}
+
+/** An active user by email: the one a sign-in or a lock notice is about. */
+export function findActiveUserByEmail(db: DbOrTx, email: string): Promise<CurrentUser | undefined> {
+  return db.selectFrom('users').select(currentUserColumns).where('email', '=', email.trim().toLowerCase()).where('active', '=', 1).executeTakeFirst();
 }
 
 export async function authenticate(db: DbOrTx, email: string, password: string): Promise<CurrentUser | null> {
@@ -54,6 +59,7 @@ export async function findUserByApiToken(db: DbOrTx, clock: Clock, token: string
     .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'users.id', 'users.email', 'users.name', 'users.role', 'users.manager_id', 'users.time_zone'])
     .where('api_tokens.token_hash', '=', hashToken(token))
     .where('api_tokens.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', clock.now().toISOString())]))
     .where('users.active', '=', 1)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -128,6 +134,7 @@ export function listUsers(db: DbOrTx, { page, perPage }: { page: number; perPage
       'users.manager_id',
       'managers.name as manager_name',
     ])
+    .where('users.deleted_at', 'is', null)
     .orderBy('users.name')
     .limit(perPage)
     .offset((page - 1) * perPage)
@@ -135,7 +142,12 @@ export function listUsers(db: DbOrTx, { page, perPage }: { page: number; perPage
 }
 
 export const countUsers = async (db: DbOrTx) =>
-  Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted_at', 'is', null).executeTakeFirstOrThrow()).n);
+
+/** Everyone who can own accounts: the choices when a user's accounts move to someone else. */
+export function listActiveUsers(db: DbOrTx) {
+  return db.selectFrom('users').select(['id', 'name', 'email', 'role']).where('active', '=', 1).orderBy('name').execute();
+}
 
 export function listManagers(db: DbOrTx) {
   return db.selectFrom('users').select(['id', 'name']).where('role', 'in', ['manager', 'admin']).where('active', '=', 1).orderBy('name').execute();
@@ -149,7 +161,11 @@ export async function assignManager(db: DbOrTx, clock: Clock, userId: number, ma
   await db.updateTable('users').set({ manager_id: managerId, updated_at: clock.now().toISOString() }).where('id', '=', userId).execute();
 }
 
+/** Disabling ends the user's sessions and revokes their API tokens, so enabling them again revives none. */
 export async function setUserActive(db: DbOrTx, clock: Clock, userId: number, active: boolean) {
-  await db.updateTable('users').set({ active: active ? 1 : 0, updated_at: clock.now().toISOString() }).where('id', '=', userId).execute();
-  if (!active) await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  const now = clock.now().toISOString();
+  await db.updateTable('users').set({ active: active ? 1 : 0, updated_at: now }).where('id', '=', userId).execute();
+  if (active) return;
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await revokeAllApiTokens(db, clock, userId);
 }

@@ -16,6 +16,8 @@ export interface UsersTable {
   digest_day: Generated<number>;
   digest_hour: Generated<number>;
   digest_opt_out: Generated<number>;
+  /** Set when an admin deleted the user: they stay only as the name behind the history they wrote. */
+  deleted_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -35,6 +37,27 @@ export interface ApiTokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Null: the token works until it is revoked. */
+  expires_at: string | null;
+}
+
+/** Failed sign-ins, per account or per client address; `key` is a hash of which. */
+export interface LoginThrottlesTable {
+  key: string;
+  failures: number;
+  last_failed_at: string;
+  /** Until then every attempt is refused without checking the password. */
+  blocked_until: string | null;
+}
+
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_by_id: number | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

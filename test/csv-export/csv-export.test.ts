@@ -46,6 +46,16 @@ describe('CSV export', () => {
     expect(theirs.map((row) => row.name)).toEqual(['Hidden Person']);
   });
 
+  it('neutralises full-width formula starters (＝ ＋ － ＠) like their ASCII twins', async () => {
+    const rep = await t.make.user();
+    const account = await t.make.account(rep, { name: '＝HYPERLINK("http://evil")' });
+    for (const name of ['＋1 555', '－SUM(A1)', '＠foo']) await t.make.contact(rep, account.id, { name });
+    const { agent } = await signIn(t.app, rep);
+    expect(records((await agent.get('/export/accounts.csv')).text)[0]!.account).toBe(`'＝HYPERLINK("http://evil")`);
+    const names = records((await agent.get('/export/contacts.csv')).text).map((row) => row.name);
+    expect(names.sort()).toEqual(["'＋1 555", "'＠foo", "'－SUM(A1)"].sort());
+  });
+
   it('pages through accounts in chunks without losing or repeating any', async () => {
     const rep = await t.make.user();
     for (let index = 0; index < 205; index++) await t.make.account(rep, { name: `Account ${String(index).padStart(3, '0')}` });

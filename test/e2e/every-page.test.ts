@@ -5,6 +5,7 @@ import { createCommitment } from '../../src/commitments/commitments.service.js';
 import { newCommitmentSchema } from '../../src/commitments/commitments.schemas.js';
 import { createComplaint } from '../../src/complaints/complaints.service.js';
 import { newComplaintSchema } from '../../src/complaints/complaints.schemas.js';
+import { createResetLink } from '../../src/users/account-care.service.js';
 import { findUserByEmail } from '../../src/users/users.service.js';
 import { type BrowserApp, type Size, demo, startBrowserApp } from './support/browser-app.js';
 import { pageProblems, saveScreenshot } from './support/page-checks.js';
@@ -75,7 +76,16 @@ const pages: PageUnderTest[] = [
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
+  { name: 'admin-user-delete', route: '/admin/users/:id/delete', viewer: 'admin', path: async () => `/admin/users/${(await findUserByEmail(t.db, demo.rep))!.id}/delete` },
+  { name: 'reset-password', route: '/reset-password', viewer: 'signedOut', path: async () => resetLinkPath() },
 ];
+
+/** A fresh one-time link for Riley, as an admin would email it. */
+async function resetLinkPath() {
+  const riley = (await findUserByEmail(t.db, demo.rep))!;
+  const { url } = await createResetLink(t.db, t.clock, 'http://buychain.test', riley.id, null);
+  return url.replace('http://buychain.test', '');
+}
 
 // GET routes that answer something other than a page.
 const notPages = new Set(['/', '/export/:file', '/accounts/:id/report.pdf']);

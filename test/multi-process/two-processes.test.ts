@@ -40,13 +40,16 @@ async function startServer(databaseUrl: string) {
   return baseUrl;
 }
 
-/** A browser's cookie jar, reduced to the one cookie the app sets. */
+/** A browser's cookie jar: the session cookie, and the sign-in form's own before there is a session. */
 function browser() {
-  let cookie = '';
+  const jar = new Map<string, string>();
   return async (url: string, init: RequestInit = {}) => {
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as object), cookie } });
-    const session = response.headers.getSetCookie().find((value) => value.startsWith('buychain.sid='));
-    if (session) cookie = session.split(';')[0]!;
+    for (const set of response.headers.getSetCookie()) {
+      const [name, value] = set.split(';')[0]!.split('=') as [string, string];
+      jar.set(name, value);
+    }
     return response;
   };
 }
@@ -87,6 +90,27 @@ describe('two app processes on one database', () => {
     expect(created.status).toBe(302);
     const account = await database.db.selectFrom('accounts').select('owner_id').where('name', '=', 'Two Process Corp').executeTakeFirst();
     expect(account?.owner_id).toBe(user.id);
+  }, processTestTimeout);
+
+  it('counts failed sign-ins across both processes; a new X-Forwarded-For each time does not help', async () => {
+    const user = await factories(database.db, systemClock).user({ email: 'target@example.com' });
+    const [first, second] = await Promise.all([startServer(database.url), startServer(database.url)]);
+    const attempt = async (base: string, password: string, forwardedFor: string) => {
+      const visit = browser();
+      const page = await visit(`${base}/login`);
+      const post = form({ _csrf: csrfTokenIn(await page.text()), email: user.email, password });
+      return visit(`${base}/login`, { ...post, headers: { ...post.headers, 'x-forwarded-for': forwardedFor } });
+    };
+    const statuses: number[] = [];
+    for (let guess = 1; guess <= 5; guess++) statuses.push((await attempt(guess % 2 ? first : second, `guess ${guess}`, `203.0.113.${guess}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // The fifth failure starts a 15-second wait, on both processes and from any address, right password included.
+    for (const [index, base] of [first, second].entries()) {
+      const refused = await attempt(base, testPassword, `198.51.100.${index}`);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(15);
+    }
   }, processTestTimeout);
 
   it('claims each period of a scheduled job exactly once, however many processes race for it', async () => {

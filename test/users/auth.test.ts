@@ -102,7 +102,7 @@ describe('CSRF protection', () => {
 });
 
 /** express-session signs its cookie: "s:<session id>.<signature>", URL-encoded. */
-const sessionIdIn = (cookie: string) => /^s:([^.]+)\./.exec(decodeURIComponent(/=([^;]+)/.exec(cookie)![1]!))![1]!;
+const sessionIdIn = (cookie: string) => /^s:([^.]+)\./.exec(decodeURIComponent(/buychain\.sid=([^;]+)/.exec(cookie)![1]!))![1]!;
 
 describe('sessions', () => {
   it('survive an app restart on the same database', async () => {
@@ -154,25 +154,5 @@ describe('sessions saved before their ids were hashed', () => {
     const page = await supertest(t.app).get('/accounts').set('Cookie', cookie);
     expect(page.status).toBe(200);
     expect(page.text).toContain('My accounts');
-  });
-});
-
-describe('login rate limit', () => {
-  it('answers 429 after ten failed attempts', async () => {
-    const limited = await createTestApp();
-    try {
-      const user = await limited.make.user();
-      const agent = supertest.agent(limited.app);
-      const statuses: number[] = [];
-      for (let attempt = 0; attempt < 11; attempt++) {
-        const page = await agent.get('/login');
-        const response = await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(page.text), email: user.email, password: 'guess' });
-        statuses.push(response.status);
-      }
-      expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
-      expect(statuses[10]).toBe(429);
-    } finally {
-      await limited.close();
-    }
   });
 });
