@@ -32,6 +32,12 @@ export function isOneOf(db: Kysely<any>, column: string, ids: number[]): Express
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
 }
 
+/** A unique index refused the row (PostgreSQL's unique_violation, SQLite's UNIQUE constraint). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 export const toFlag = (value: boolean): number => (value ? 1 : 0);
 
 export interface ForeignKey {
