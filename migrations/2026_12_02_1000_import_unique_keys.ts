@@ -9,8 +9,10 @@ import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, sql } from 
 // already there. Rows that already clash keep a null key — the first of them (lowest id) holds the
 // key — so the upgrade never deletes or merges anything; people merge such twins by hand.
 //
-// Also the staging tables of the import page: the uploaded file is kept in the database in chunks
-// between the preview and the confirmation, so any app process can finish what another previewed.
+// Also the staging tables of imports: a file is read once, as a stream, into import_rows (one row per
+// line, checked, with its problem if any), so the preview and the import walk it in batches with
+// bounded memory, duplicates within the file are found with indexed look-ups, and any app process
+// can finish what another previewed.
 
 function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -72,21 +74,35 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('import_uploads')
     .addColumn('id', idType, id)
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('byte_size', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('file_name', 'text', (c) => c.notNull())
+    /** JSON array of the header's columns that are not ours, shown as "ignored". */
+    .addColumn('ignored_columns', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('import_uploads_created_at').on('import_uploads').column('created_at').execute();
   await db.schema
-    .createTable('import_upload_chunks')
+    .createTable('import_rows')
     .addColumn('upload_id', 'integer', (c) => c.notNull().references('import_uploads.id').onDelete('cascade'))
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('bytes', isPostgres(db) ? 'bytea' : 'blob', (c) => c.notNull())
-    .addPrimaryKeyConstraint('import_upload_chunks_pk', ['upload_id', 'position'])
+    .addColumn('line', 'integer', (c) => c.notNull())
+    .addColumn('problem', 'text')
+    .addColumn('owner_id', 'integer')
+    .addColumn('account_name', 'text')
+    .addColumn('account_key', 'text')
+    .addColumn('account_status', 'text')
+    .addColumn('customer_since', 'text')
+    /** The first row without problems naming its account: the one whose status and date the account gets. */
+    .addColumn('first_of_account', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('contact', 'text')
+    .addColumn('email_key', 'text')
+    .addColumn('contact_name_key', 'text')
+    .addPrimaryKeyConstraint('import_rows_pk', ['upload_id', 'line'])
     .execute();
+  await db.schema.createIndex('import_rows_email').on('import_rows').columns(['upload_id', 'email_key']).execute();
+  await db.schema.createIndex('import_rows_contact_name').on('import_rows').columns(['upload_id', 'owner_id', 'account_key', 'contact_name_key']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropTable('import_upload_chunks').execute();
+  await db.schema.dropTable('import_rows').execute();
   await db.schema.dropTable('import_uploads').execute();
   await db.schema.dropIndex('contacts_account_email_key').execute();
   await db.schema.alterTable('contacts').dropColumn('email_key').execute();

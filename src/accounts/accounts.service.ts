@@ -7,6 +7,8 @@ import type { Paging } from '../http/pagination.js';
 import type { CurrentUser } from '../users/users.service.js';
 import { accountVisibleTo, visibleOwners } from './account-access.js';
 import type { AccountPatch, NewAccountInput } from './accounts.schemas.js';
+import type { AccountsTable } from './accounts.table.js';
+import type { Insertable } from 'kysely';
 
 const accountColumns = [
   'accounts.id',
@@ -94,6 +96,22 @@ async function checkOwner(db: DbOrTx, user: CurrentUser, ownerId: number): Promi
   if (!owners.some((owner) => owner.id === ownerId)) throw new ValidationFailed({ owner_id: 'Choose someone on your team' });
 }
 
+/** The row of a new account owned by `ownerId`. */
+export function newAccountRow(ownerId: number, input: Omit<NewAccountInput, 'owner_id'>, now: string): Insertable<AccountsTable> {
+  return {
+    name: input.name,
+    name_key: accountNameKey(input.name),
+    owner_id: ownerId,
+    status: input.status ?? 'prospect',
+    meeting_cadence_days: input.meeting_cadence_days ?? 30,
+    notes: input.notes ?? '',
+    customer_since: input.customer_since ?? null,
+    origin_contact_id: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function createAccount(db: DbOrTx, clock: Clock, user: CurrentUser, input: NewAccountInput) {
   const ownerId = input.owner_id ?? user.id;
   if (ownerId !== user.id) await checkOwner(db, user, ownerId);
@@ -102,18 +120,7 @@ export async function createAccount(db: DbOrTx, clock: Clock, user: CurrentUser,
   const { id } = await guardNameKey(input.name, () =>
     db
       .insertInto('accounts')
-      .values({
-        name: input.name,
-        name_key: accountNameKey(input.name),
-        owner_id: ownerId,
-        status: input.status ?? 'prospect',
-        meeting_cadence_days: input.meeting_cadence_days ?? 30,
-        notes: input.notes ?? '',
-        customer_since: input.customer_since ?? null,
-        origin_contact_id: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(newAccountRow(ownerId, input, now))
       .returning('id')
       .executeTakeFirstOrThrow(),
   );

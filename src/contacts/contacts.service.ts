@@ -8,7 +8,8 @@ import { Conflict, NotFound, ValidationFailed } from '../http/errors.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { ContactPatch, NewContactInput } from './contacts.schemas.js';
-import type { ContactRole, ContactRow } from './contacts.table.js';
+import type { ContactRole, ContactRow, ContactsTable } from './contacts.table.js';
+import type { Insertable } from 'kysely';
 
 export type Contact = ContactRow & { roles: ContactRole[] };
 
@@ -108,6 +109,30 @@ async function guardEmailKey<T>(email: string | null | undefined, write: () => P
   }
 }
 
+/** The row of a new contact (the form's fields; roles go in contact_roles). */
+export function newContactRow(accountId: number, fields: Omit<NewContactInput, 'roles'>, now: string): Insertable<ContactsTable> {
+  return {
+    account_id: accountId,
+    name: fields.name,
+    title: fields.title ?? null,
+    email: fields.email ?? null,
+    email_key: contactEmailKey(fields.email),
+    phone: fields.phone ?? null,
+    reports_to_contact_id: fields.reports_to_contact_id ?? null,
+    started_in_role_on: fields.started_in_role_on ?? null,
+    preferred_channel: fields.preferred_channel ?? null,
+    preferred_time: fields.preferred_time ?? null,
+    birthday: fields.birthday ?? null,
+    leaving_on: null,
+    left_on: null,
+    departure_notice: null,
+    departure_destination: null,
+    replacement_contact_id: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function createContact(
   db: DbOrTx,
   clock: Clock,
@@ -123,26 +148,7 @@ export async function createContact(
   const { id } = await guardEmailKey(fields.email, () =>
       db
       .insertInto('contacts')
-      .values({
-        account_id: accountId,
-        name: fields.name,
-        title: fields.title ?? null,
-        email: fields.email ?? null,
-        email_key: contactEmailKey(fields.email),
-        phone: fields.phone ?? null,
-        reports_to_contact_id: fields.reports_to_contact_id ?? null,
-        started_in_role_on: fields.started_in_role_on ?? null,
-        preferred_channel: fields.preferred_channel ?? null,
-        preferred_time: fields.preferred_time ?? null,
-        birthday: fields.birthday ?? null,
-        leaving_on: null,
-        left_on: null,
-        departure_notice: null,
-        departure_destination: null,
-        replacement_contact_id: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(newContactRow(accountId, fields, now))
       .returning('id')
       .executeTakeFirstOrThrow(),
   );
