@@ -51,17 +51,26 @@ class RowSplitter {
   private skipping = false;
   private line = 1;
   private rowLine = 1;
-  private started = false;
+  /** The file's first bytes, held until there are enough to tell a byte-order mark; null once told. */
+  private head: Buffer | null = Buffer.alloc(0);
 
   *push(chunk: Buffer): Generator<Piece> {
-    if (!this.started) {
-      this.started = true;
-      if (chunk.subarray(0, 3).equals(byteOrderMark)) chunk = chunk.subarray(3);
+    if (this.head !== null) {
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < byteOrderMark.length) return;
+      chunk = this.withoutByteOrderMark();
     }
     yield* this.scan(chunk);
   }
 
+  private withoutByteOrderMark(): Buffer {
+    const head = this.head!;
+    this.head = null;
+    return head.subarray(0, byteOrderMark.length).equals(byteOrderMark) ? head.subarray(byteOrderMark.length) : head;
+  }
+
   *end(): Generator<Piece> {
+    if (this.head !== null) yield* this.scan(this.withoutByteOrderMark());
     while (!this.skipping && this.size > 0) {
       const held = this.take(Buffer.alloc(0));
       if (this.at === At.Quoted || (this.textAfterClosingQuote && held.includes(newline))) yield* this.unclosedQuote(held);
