@@ -116,6 +116,22 @@ describe('CSV import page', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it("answers 404 to anyone but the uploader who tries to import their staged file, and imports nothing", async () => {
+    const { rep, manager } = await t.make.team('Stagers');
+    const { rep: stranger } = await t.make.team('Outsiders');
+    const owner = await signIn(t.app, rep);
+    const preview = await previewImport(owner.agent, 'account,name\nPrivate Staging Co,Pia Moss\n');
+    const before = await counts();
+    for (const other of [stranger, manager]) {
+      const { agent } = await signIn(t.app, other);
+      const page = await agent.get('/import');
+      const action = /action="(\/import\/\d+)"/.exec(preview.text)![1]!;
+      expect((await agent.post(action).type('form').send({ _csrf: csrfTokenIn(page.text) })).status).toBe(404);
+    }
+    expect(await counts()).toEqual(before);
+    expect((await confirmImport(owner.agent, preview)).status).toBe(302);
+  });
+
   it('explains a file it cannot use', async () => {
     const rep = await t.make.user();
     const { agent } = await signIn(t.app, rep);
