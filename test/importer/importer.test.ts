@@ -85,6 +85,7 @@ describe('CSV import page', () => {
     const { agent } = await signIn(t.app, rep);
     const preview = await previewImport(agent, goodCsv);
     expect(preview.text).toContain('<strong>2</strong> new accounts, <strong>2</strong> new contacts');
+    expect(preview.text).toContain(`Copiers Inc <span class="muted">· Customer · owner ${rep.name}</span>`);
     const before = await counts();
     const imported = await confirmImport(agent, preview);
     expect(imported.status).toBe(302);
