@@ -4,9 +4,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { connectDatabase } from '../src/db/connect.js';
-import { scalePassword } from '../src/demo/scale-seed.js';
+import { scaleEmails, scalePassword } from '../src/demo/scale-seed.js';
+import { findUserByEmail } from '../src/users/users.service.js';
 import { cacheFolder, cachedDataset, datasetSize, findSubjects, runFolder, setDigestsOptedOut } from './dataset.js';
 import { type ServerProcess, buildServer, npmStartCommand, signIn, startServer } from './processes.js';
+import { type ImportTiming, timeImport } from './import-timing.js';
 import { type HttpRequest, type HttpScenario, type Target, httpScenarios, outsideTimings } from './scenarios.js';
 
 // npm run bench -- [--scale N] [--duration S] [--connections C] [--only TEXT] [--profile] [--results FILE]
@@ -23,10 +25,12 @@ const { values } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     results: { type: 'string', default: 'bench/results.json' },
+    'import-rows': { type: 'string', default: '100000' },
   },
 });
 const chosen = (name: string) => !values.only || name.toLowerCase().includes(values.only.toLowerCase());
 const reps = Number(values.scale);
+const importRows = Number(values['import-rows']);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 if (![reps, duration, connections].every((value) => Number.isInteger(value) && value > 0))
@@ -174,7 +178,16 @@ try {
     const seconds = Math.round((performance.now() - started) / 10) / 100;
     outside.push({ name: timing.name, did, seconds, target_seconds: timing.targetSeconds, met: timing.targetSeconds === undefined ? undefined : seconds <= timing.targetSeconds });
   }
+  const rep = (await findUserByEmail(db, subjects.rep.email))!;
   await db.destroy();
+
+  // Last, as it adds thousands of accounts to the copy.
+  let imported: ImportTiming | undefined;
+  if (chosen('import')) {
+    console.log(`  import of a ${importRows.toLocaleString('en-US')}-row CSV…`);
+    const target = subjects.writeTargets[0]!;
+    imported = await timeImport({ folder: run.folder, databaseUrl, rows: importRows, importer: scaleEmails.admin, writer: { user: rep, accountId: target.accountId, contactId: target.contactIds[0]! } });
+  }
 
   console.log(`\nBuychain at ${reps} reps on SQLite · ${os.cpus().length} cores · Node ${process.version} · ${connections} clients for req/s and p50/p99\n`);
   const ms = (value: number | undefined) => (value === undefined ? '' : value === Infinity ? `> ${phaseSeconds * 1000}` : String(value));
@@ -201,6 +214,15 @@ try {
     ['outside HTTP', 'work', 'seconds', 'target', 'met'],
     outside.map((row) => [row.name, row.did, row.seconds.toFixed(2), row.target_seconds === undefined ? '—' : `≤ ${row.target_seconds} s`, row.met === undefined ? '' : row.met ? 'yes' : 'NO']),
   );
+  if (imported) {
+    console.log('');
+    printTable(
+      ['CSV import (command line)', 'seconds', 'CPU s', 'peak RSS MB', 'writes beside', 'failed', 'longest wait ms'],
+      [[`${imported.rows.toLocaleString('en-US')} rows, ${imported.file_mb} MB`, imported.seconds.toFixed(2), imported.cpu_seconds.toFixed(2), String(imported.peak_rss_mb), String(imported.writes_beside), String(imported.failed_writes_beside), String(imported.longest_write_wait_ms)]],
+    );
+    console.log(`  ${imported.output}`);
+    if (imported.failed_writes_beside > 0) exitCode = 1;
+  }
   console.log(`\nServer peak memory (VmHWM): ${peakMb} MB (target ≤ 300 MB: ${peakMb <= 300 ? 'met' : 'NOT met'})`);
   if (values.profile) console.log(`CPU profile of the server: ${path.relative(process.cwd(), profileFolder)}/*.cpuprofile`);
 
@@ -219,6 +241,7 @@ try {
         server_peak_rss_mb: peakMb,
         scenarios: rows,
         outside_http: outside,
+        csv_import: imported,
       },
       null,
       2,

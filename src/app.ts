@@ -77,9 +77,8 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
 
-  // Pages: sessions in the database, CSRF token on every form. An import carries a whole
-  // spreadsheet (a company's accounts and contacts run to megabytes); every other form is small.
-  app.use('/import', express.urlencoded({ extended: true, limit: '20mb' }));
+  // Pages: sessions in the database, CSRF token on every form. Forms are small; the import's
+  // multipart upload is not parsed here but streamed by its route, after sign-in and CSRF.
   app.use(express.urlencoded({ extended: true, limit: '200kb' }));
   app.use(refuseControlCharacters);
   app.use(

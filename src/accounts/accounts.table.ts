@@ -6,6 +6,8 @@ export type AccountStatus = (typeof accountStatuses)[number];
 export interface AccountsTable {
   id: Generated<number>;
   name: string;
+  /** The name as compared among the owner's accounts (see accountNameKey); unique per owner, null only on twins kept from before the key existed. */
+  name_key: string | null;
   owner_id: number;
   status: AccountStatus;
   meeting_cadence_days: Generated<number>;

@@ -35,9 +35,15 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(db: DbOrTx, entry: AuditEntry): Promise<void> {
+  await recordAudits(db, [entry]);
+}
+
+/** Several entries in one statement (an import batch). */
+export async function recordAudits(db: DbOrTx, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await db
     .insertInto('audit_events')
-    .values({ ...entry, changes: JSON.stringify(entry.changes), context: entry.context ?? null, entity_version: entry.entity_version ?? null })
+    .values(entries.map((entry) => ({ ...entry, changes: JSON.stringify(entry.changes), context: entry.context ?? null, entity_version: entry.entity_version ?? null })))
     .execute();
 }
 

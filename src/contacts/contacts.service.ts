@@ -6,9 +6,11 @@ import { accountVisibleTo } from '../accounts/account-access.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { mergeConcurrentEdit } from '../audit/concurrent-edits.js';
 import { Conflict, NotFound, ValidationFailed } from '../http/errors.js';
+import { isUniqueViolation } from '../db/dialect.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { ContactPatch, NewContactInput } from './contacts.schemas.js';
-import type { ContactRole, ContactRow } from './contacts.table.js';
+import type { ContactRole, ContactRow, ContactsTable } from './contacts.table.js';
+import type { Insertable } from 'kysely';
 
 export type Contact = ContactRow & { roles: ContactRole[] };
 
@@ -83,6 +85,55 @@ async function replaceRoles(db: DbOrTx, contactId: number, accountId: number, ro
       .execute();
 }
 
+/** An email as compared among an account's contacts: unique per account, so an import run twice at once adds each person once. */
+export const contactEmailKey = (email: string | null | undefined) => (email?.trim() ? email.trim().toLowerCase() : null);
+
+const emailTaken = (email: string, holder: string) => new ValidationFailed({ email: `${email} is already the email of ${holder} at this account` });
+
+/** Refuses an email another contact of the account already has, before the unique key would. */
+async function checkEmailFree(db: DbOrTx, accountId: number, email: string | null | undefined, exceptContactId?: number): Promise<void> {
+  const key = contactEmailKey(email);
+  if (key === null) return;
+  let query = db.selectFrom('contacts').select('name').where('account_id', '=', accountId).where('email_key', '=', key);
+  if (exceptContactId !== undefined) query = query.where('id', '<>', exceptContactId);
+  const holder = await query.executeTakeFirst();
+  if (holder) throw emailTaken(email!, holder.name);
+}
+
+/** Runs a write that sets a contact's email key; a concurrent twin that won the race becomes the same 400 as a known one. */
+async function guardEmailKey<T>(email: string | null | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error) && email) throw emailTaken(email, 'someone else');
+    throw error;
+  }
+}
+
+/** The row of a new contact (the form's fields; roles go in contact_roles). */
+export function newContactRow(accountId: number, fields: Omit<NewContactInput, 'roles'>, now: string): Insertable<ContactsTable> {
+  return {
+    account_id: accountId,
+    name: fields.name,
+    title: fields.title ?? null,
+    email: fields.email ?? null,
+    email_key: contactEmailKey(fields.email),
+    phone: fields.phone ?? null,
+    reports_to_contact_id: fields.reports_to_contact_id ?? null,
+    started_in_role_on: fields.started_in_role_on ?? null,
+    preferred_channel: fields.preferred_channel ?? null,
+    preferred_time: fields.preferred_time ?? null,
+    birthday: fields.birthday ?? null,
+    leaving_on: null,
+    left_on: null,
+    departure_notice: null,
+    departure_destination: null,
+    replacement_contact_id: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function createContact(
   db: DbOrTx,
   clock: Clock,
@@ -93,31 +144,16 @@ export async function createContact(
 ): Promise<Contact> {
   await lockAccounts(db, [accountId]);
   await checkReportsTo(db, accountId, null, input.reports_to_contact_id);
+  await checkEmailFree(db, accountId, input.email);
   const now = clock.now().toISOString();
   const { roles, ...fields } = input;
-  const { id } = await db
-    .insertInto('contacts')
-    .values({
-      account_id: accountId,
-      name: fields.name,
-      title: fields.title ?? null,
-      email: fields.email ?? null,
-      phone: fields.phone ?? null,
-      reports_to_contact_id: fields.reports_to_contact_id ?? null,
-      started_in_role_on: fields.started_in_role_on ?? null,
-      preferred_channel: fields.preferred_channel ?? null,
-      preferred_time: fields.preferred_time ?? null,
-      birthday: fields.birthday ?? null,
-      leaving_on: null,
-      left_on: null,
-      departure_notice: null,
-      departure_destination: null,
-      replacement_contact_id: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const { id } = await guardEmailKey(fields.email, () =>
+      db
+      .insertInto('contacts')
+      .values(newContactRow(accountId, fields, now))
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
   await replaceRoles(db, id, accountId, roles);
   await recordAudit(db, {
     entity_type: 'contact',
@@ -164,13 +200,17 @@ export async function updateContact(
   if (Object.keys(changes).length === 0) return before;
   const now = clock.now().toISOString();
   const { roles, ...columns } = Object.fromEntries(Object.keys(changes).map((key) => [key, after[key] ?? null]));
+  const newEmail = 'email' in columns ? ((columns.email as string | null) ?? null) : undefined;
+  if (newEmail !== undefined) await checkEmailFree(db, before.account_id, newEmail, contactId);
   // Guarded by the version read above: a writer that skipped the account lock cannot be overwritten silently.
-  const saved = await db
-    .updateTable('contacts')
-    .set({ ...columns, updated_at: now, version: before.version + 1 })
-    .where('id', '=', contactId)
-    .where('version', '=', before.version)
-    .executeTakeFirst();
+  const saved = await guardEmailKey(newEmail, () =>
+    db
+      .updateTable('contacts')
+      .set({ ...columns, ...(newEmail !== undefined ? { email_key: contactEmailKey(newEmail) } : {}), updated_at: now, version: before.version + 1 })
+      .where('id', '=', contactId)
+      .where('version', '=', before.version)
+      .executeTakeFirst(),
+  );
   if (Number(saved.numUpdatedRows) === 0) throw new Conflict('This contact is being changed by someone else right now. Nothing was saved; try again.');
   if (roles !== undefined) await replaceRoles(db, contactId, before.account_id, (roles ?? []) as ContactRole[]);
   await recordAudit(db, {

@@ -17,6 +17,8 @@ export interface ContactsTable {
   name: string;
   title: string | null;
   email: string | null;
+  /** The email as compared among the account's contacts (see contactEmailKey); unique per account, null without an email or on twins kept from before the key existed. */
+  email_key: string | null;
   phone: string | null;
   reports_to_contact_id: number | null;
   started_in_role_on: string | null;

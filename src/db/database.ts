@@ -5,6 +5,7 @@ import type { CommitmentsTable } from '../commitments/commitments.table.js';
 import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/complaints.table.js';
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
+import type { ImportRowsTable, ImportUploadsTable } from '../importer/importer.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
@@ -29,6 +30,8 @@ export interface Database {
   risk_snapshots: RiskSnapshotsTable;
   account_risk: AccountRiskTable;
   job_runs: JobRunsTable;
+  import_uploads: ImportUploadsTable;
+  import_rows: ImportRowsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -32,6 +32,31 @@ export function isOneOf(db: Kysely<any>, column: string, ids: number[]): Express
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
 }
 
+/** A unique index refused the row (PostgreSQL's unique_violation, SQLite's UNIQUE constraint). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * A batch of keys (e.g. owner and name of 500 accounts) as a table to join with, bound as one JSON
+ * value: one plan whatever the batch, where a long OR of ANDs costs SQLite dearly to plan.
+ */
+export function keysTable<Row extends Record<string, string | number | null>>(
+  db: Kysely<any>,
+  rows: Row[],
+  columns: { [Column in keyof Row]: 'integer' | 'text' },
+) {
+  const json = JSON.stringify(rows);
+  const names = Object.keys(columns);
+  if (isPostgres(db)) {
+    const definitions = sql.raw(names.map((name) => `"${name}" ${columns[name]}`).join(', '));
+    return sql<Row>`(select * from json_to_recordset(${json}::json) as keys(${definitions}))`;
+  }
+  const selections = sql.join(names.map((name) => sql`value ->> ${`$.${name}`} as ${sql.ref(name)}`));
+  return sql<Row>`(select ${selections} from json_each(${json}))`;
+}
+
 export const toFlag = (value: boolean): number => (value ? 1 : 0);
 
 export interface ForeignKey {

@@ -2,6 +2,8 @@ import type SqliteDatabase from 'better-sqlite3';
 import type { Insertable } from 'kysely';
 import { openSqlite } from '../db/connect.js';
 import type { Database } from '../db/database.js';
+import { accountNameKey } from '../accounts/accounts.service.js';
+import { contactEmailKey } from '../contacts/contacts.service.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import { faceToFaceKinds, type TouchpointKind, type TouchpointLocation } from '../touchpoints/touchpoints.table.js';
 import { hashPassword } from '../users/passwords.js';
@@ -153,6 +155,20 @@ class CompanyPlanner {
   private date = (daysAgo: number) => this.iso(daysAgo).slice(0, 10);
   private person = () => `${this.random.pick(firstNames)} ${this.random.pick(lastNames)}`;
 
+  /**
+   * `text`, or "text 2", "text 3"… when `taken` already holds it: names are unique per owner and
+   * emails per account, like the unique keys ask. Draws nothing from the random source, so the
+   * rest of the company stays the same.
+   */
+  private static unique(text: string, taken: Set<string>, numbered: (n: number) => string): string {
+    let candidate = text;
+    for (let n = 2; taken.has(candidate); n++) candidate = numbered(n);
+    taken.add(candidate);
+    return candidate;
+  }
+
+  private accountNamesOfRep = new Set<string>();
+
   users(reps: number, passwordHash: string): Row<'users'>[] {
     const created = this.iso(historyDays + 400);
     const user = (id: number, email: string, name: string, role: Row<'users'>['role'], managerId: number | null): Row<'users'> => ({
@@ -181,6 +197,7 @@ class CompanyPlanner {
 
   rep(ownerId: number): RepBatch {
     const batch: RepBatch = { accounts: [], contacts: [], touchpoints: [], complaints: [] };
+    this.accountNamesOfRep.clear();
     for (let index = 0; index < this.accountsPerRep; index++) this.account(batch, ownerId, index === 0);
     batch.touchpoints.sort((a, b) => a.at - b.at);
     return batch;
@@ -191,10 +208,12 @@ class CompanyPlanner {
     const { random } = this;
     const openedDaysAgo = historyDays + random.int(0, 700);
     const status = key || random.chance(0.75) ? 'customer' : random.chance(0.8) ? 'prospect' : 'former';
-    const name = `${random.pick(accountWords[0]!)} ${random.pick(accountWords[1]!)} ${random.pick(accountWords[2]!)}`;
+    const drawn = `${random.pick(accountWords[0]!)} ${random.pick(accountWords[1]!)} ${random.pick(accountWords[2]!)}`;
+    const name = CompanyPlanner.unique(drawn, this.accountNamesOfRep, (n) => `${drawn} ${n}`);
     const account: Row<'accounts'> = {
       id: this.nextId.account++,
       name,
+      name_key: accountNameKey(name),
       owner_id: ownerId,
       status,
       meeting_cadence_days: random.chance(0.8) ? 30 : random.pick([14, 60]),
@@ -264,8 +283,11 @@ class CompanyPlanner {
     const hasDecisionMaker = key || random.chance(0.96);
     const hasInfluencers = key || random.chance(0.94);
     const planned: PlannedContact[] = [];
+    const emailsAtAccount = new Set<string>();
     const add = (roles: ContactRole[], title: string, reportsTo: PlannedContact | null, fromDaysAgo = openedDaysAgo) => {
       const name = this.person();
+      const localPart = name.toLowerCase().replace(/[^a-z]+/g, '.');
+      const email = random.chance(0.9) ? CompanyPlanner.unique(`${localPart}@${domain}`, emailsAtAccount, (n) => `${localPart}${n}@${domain}`) : null;
       const contact: PlannedContact = {
         roles,
         fromDaysAgo,
@@ -275,7 +297,8 @@ class CompanyPlanner {
           account_id: account.id,
           name,
           title,
-          email: random.chance(0.9) ? `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@${domain}` : null,
+          email,
+          email_key: contactEmailKey(email),
           phone: random.chance(0.7) ? `+1 555 01${random.int(10, 99)} ${random.int(1000, 9999)}` : null,
           reports_to_contact_id: reportsTo?.row.id ?? null,
           started_in_role_on: this.date(fromDaysAgo + random.int(0, 900)),

@@ -3,7 +3,11 @@ import type { NextFunction, Request, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from '../config.js';
 
-const tokenFromRequest = (req: Request) => (req.body as Record<string, string> | undefined)?._csrf ?? req.get('x-csrf-token');
+// A multipart upload's body is read only after the CSRF check, so its form carries the token in its address.
+const tokenFromRequest = (req: Request) =>
+  (req.body as Record<string, string> | undefined)?._csrf ??
+  req.get('x-csrf-token') ??
+  (req.is('multipart/form-data') ? (req.query as Record<string, string | undefined>)._csrf : undefined);
 
 /**
  * CSRF tokens for every form. A signed-in person's token lives in their session (csrf-sync, the

@@ -1,16 +1,27 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
-import { HttpError, NotFound } from './errors.js';
+import { HttpError, NotFound, PayloadTooLarge } from './errors.js';
 
 /** Express matches paths in any letter case, so /API/V1/… reaches the API: it answers JSON too. */
 const isApi = (url: string) => /^\/api(\/|\?|$)/i.test(url);
 
+const kilobytes = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+/** What to do about a body over the parser's limit: pages and the API are told differently. */
+function tooLarge(limit: number, api: boolean): PayloadTooLarge {
+  return new PayloadTooLarge(
+    api
+      ? `The request body is larger than ${kilobytes(limit)}. Send less in one request (split a big list into several).`
+      : `What you sent is larger than this form takes (${kilobytes(limit)}). Go back, shorten it and send it again; to bring in a big spreadsheet use Import, which takes files up to 20 MB.`,
+  );
+}
+
 /** Errors thrown by body parsers and CSRF protection, mapped to our own. */
-function normalize(error: unknown): HttpError | null {
+function normalize(error: unknown, api: boolean): HttpError | null {
   if (error instanceof HttpError) return error;
-  const err = error as { type?: string; code?: string; status?: number };
-  if (err?.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'The request body is too large.');
+  const err = error as { type?: string; code?: string; status?: number; limit?: number };
+  if (err?.type === 'entity.too.large') return tooLarge(err.limit ?? 0, api);
   if (err?.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
   if (err?.code === 'EBADCSRFTOKEN')
     return new HttpError(403, 'invalid_csrf_token', 'This form expired. Go back, reload the page and try again.');
@@ -36,7 +47,7 @@ export const notFoundHandler: RequestHandler = () => {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const known = normalize(error);
+    const known = normalize(error, isApi(req.path));
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (known instanceof DatabaseUnavailable) logger.warn({ err: error, method: req.method, url: req.originalUrl }, 'database unavailable');
     const status = known?.status ?? 500;

@@ -40,3 +40,10 @@ export class Conflict extends HttpError {
     super(409, 'conflict', message, fields);
   }
 }
+
+/** A request body over its limit; the message says what to do instead. */
+export class PayloadTooLarge extends HttpError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message);
+  }
+}

@@ -1,13 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { ValidationFailed } from '../http/errors.js';
 import { type CurrentUser, findUserByEmail } from '../users/users.service.js';
-import { applyImport, type ImportPlan, planImport } from './csv-import.js';
+import { applyImport, type ImportSummary, previewImport } from './import-run.js';
+import { discardUpload, stageImport } from './import-staging.js';
 
-/** How many planned rows the preview prints per kind; every problem row is always printed. */
-const previewRows = 20;
+/** How many problems, accounts and contacts the preview prints (with a count of the rest). */
+const previewRows = 50;
 
 /** The first active admin, for imports run without --as. */
 async function defaultImporter(db: Db): Promise<CurrentUser | undefined> {
@@ -20,42 +22,45 @@ async function defaultImporter(db: Db): Promise<CurrentUser | undefined> {
     .executeTakeFirst();
 }
 
-export function previewText(plan: ImportPlan): string {
+export function previewText(summary: ImportSummary): string {
   const lines = [
-    `${plan.rows} rows: ${plan.newAccounts.length} new accounts, ${plan.newContacts.length} new contacts; ` +
-      `${plan.existingAccountIds.size} accounts and ${plan.existingContacts} contacts already there; ${plan.problems.length} rows with problems (skipped).`,
+    `${summary.rows} rows: ${summary.newAccounts} new accounts, ${summary.newContacts} new contacts; ` +
+      `${summary.existingAccounts} accounts and ${summary.existingContacts} contacts already there; ${summary.problemCount} rows with problems (skipped).`,
   ];
-  if (plan.unknownColumns.length > 0) lines.push(`Columns ignored: ${plan.unknownColumns.join(', ')}`);
+  if (summary.ignoredColumns.length > 0) lines.push(`Columns ignored: ${summary.ignoredColumns.join(', ')}`);
   const more = (shown: number, total: number) => (total > shown ? [`  … ${total - shown} more`] : []);
-  for (const account of plan.newAccounts.slice(0, previewRows)) lines.push(`  + account ${account.name} (owner ${account.owner_name})`);
-  lines.push(...more(previewRows, plan.newAccounts.length));
-  for (const contact of plan.newContacts.slice(0, previewRows)) lines.push(`  + contact ${contact.input.name} at ${contact.account_name} (row ${contact.row})`);
-  lines.push(...more(previewRows, plan.newContacts.length));
-  for (const problem of plan.problems) lines.push(`  ! row ${problem.row}: ${problem.messages.join('; ')}`);
+  for (const account of summary.accountsToCreate) lines.push(`  + account ${account.name} (owner ${account.owner_name})`);
+  lines.push(...more(summary.accountsToCreate.length, summary.newAccounts));
+  for (const contact of summary.contactsToCreate) lines.push(`  + contact ${contact.name} at ${contact.account_name}`);
+  lines.push(...more(summary.contactsToCreate.length, summary.newContacts));
+  for (const problem of summary.problems) lines.push(`  ! row ${problem.line}: ${problem.message}`);
+  lines.push(...more(summary.problems.length, summary.problemCount));
   return lines.join('\n');
 }
 
 /**
- * `import FILE.csv [--as EMAIL] [--dry-run]`: prints the preview, then imports (in one
- * transaction) unless --dry-run. Runs with the rights of --as, or of the first admin.
+ * `import FILE.csv [--as EMAIL] [--dry-run]`: reads the file as a stream, prints the preview, then
+ * imports (in batches; running it again creates nothing twice) unless --dry-run. Runs with the
+ * rights of --as, or of the first admin.
  */
 export async function importCsvCommand(db: Db, clock: Clock, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { as: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
   const file = positionals[0]!;
   const user = values.as ? await findUserByEmail(db, values.as) : await defaultImporter(db);
   if (!user) throw new ValidationFailed({ as: values.as ? `No user has the email ${values.as}` : 'Add an admin first, or name the importing user with --as EMAIL' });
-  const text = await readFile(file, 'utf8').catch((error: Error) => {
+  const handle = await open(file).catch((error: Error) => {
     throw new ValidationFailed({ file: `Cannot read ${file}: ${error.message}` });
   });
-  if (values['dry-run']) {
-    console.log(previewText(await planImport(db, user, text)));
-    console.log('Dry run: nothing was written.');
-    return;
+  const uploadId = await stageImport(db, clock, user, handle.createReadStream(), { fileName: path.basename(file) }).finally(() => handle.close());
+  try {
+    console.log(previewText(await previewImport(db, user, uploadId, previewRows)));
+    if (values['dry-run']) {
+      console.log('Dry run: nothing was written.');
+      return;
+    }
+    const result = await applyImport(db, clock, user, uploadId);
+    console.log(`Imported ${result.newAccounts} accounts and ${result.newContacts} contacts as ${user.email}.`);
+  } finally {
+    await discardUpload(db, uploadId);
   }
-  const result = await db.transaction().execute(async (trx) => {
-    const plan = await planImport(trx, user, text);
-    console.log(previewText(plan));
-    return applyImport(trx, clock, user, plan);
-  });
-  console.log(`Imported ${result.accountsCreated} accounts and ${result.contactsCreated} contacts as ${user.email}.`);
 }

@@ -1,63 +1,70 @@
-import { Router } from 'express';
-import { z } from 'zod';
+import { type Request, Router } from 'express';
+import type { CsvSource } from './csv-records.js';
 import type { AppContext } from '../app-context.js';
 import { viewerOf } from '../http/auth.js';
+import { NotFound, ValidationFailed } from '../http/errors.js';
+import { parseIdParam } from '../http/fields.js';
 import { flash, handleForm } from '../http/forms.js';
-import { parseInput } from '../http/validation.js';
-import { applyImport, importColumns, planImport } from './csv-import.js';
+import { maxUploadBytes, receiveCsv } from './csv-upload.js';
+import { importColumns } from './import-rows.js';
+import { applyImport, previewImport } from './import-run.js';
+import { stageImport } from './import-staging.js';
 
-/** How many planned rows the preview lists; every problem row is always listed. */
+/** How many problems, accounts and contacts the preview lists (with a count of the rest). */
 const previewRows = 100;
 
-const importFormSchema = z.object({
-  csv: z.string({ error: 'Paste the CSV or choose a file' }).trim().min(1, 'Paste the CSV or choose a file'),
-  confirm: z.literal('1').optional(),
-});
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 // Anyone signed in may import: rows become accounts owned by the importer, or by an owner_email
 // they may act for (a manager their team, an admin anyone), exactly as on the account form.
+// Posting the form reads the file into staging and shows the preview; confirming imports the
+// staged rows (POST /import/:id), so the file is sent once, whatever its size.
 export function importerPages({ db, clock }: AppContext): Router {
   const router = Router();
-  const formPage = async () => ({ view: 'importer/import', data: { title: 'Import accounts and contacts', columns: importColumns } });
+  const formPage = { view: 'importer/import', data: { title: 'Import accounts and contacts', columns: importColumns, maxUploadMegabytes: maxUploadBytes / 1024 / 1024 } };
 
-  router.get('/import', async (_req, res) => {
-    const page = await formPage();
-    res.render(page.view, page.data);
-  });
+  router.get('/import', (_req, res) => res.render(formPage.view, formPage.data));
 
   router.post('/import', async (req, res) => {
     const viewer = viewerOf(req);
+    let pasted: string | undefined;
     await handleForm(
       req,
       res,
       async () => {
-        const { csv, confirm } = parseInput(importFormSchema, req.body);
-        if (!confirm) {
-          const plan = await planImport(db, viewer, csv);
-          const page = await formPage();
-          res.render(page.view, {
-            ...page.data,
-            title: 'Check the import',
-            values: { csv },
-            plan,
-            existingAccounts: plan.existingAccountIds.size,
-            shownAccounts: plan.newAccounts.slice(0, previewRows),
-            shownContacts: plan.newContacts.slice(0, previewRows),
-            hasWork: plan.newAccounts.length + plan.newContacts.length > 0,
-          });
-          return;
-        }
-        // The whole import in one transaction, planned again inside it so it matches the database it writes to.
-        const result = await db.transaction().execute(async (trx) => applyImport(trx, clock, viewer, await planImport(trx, viewer, csv)));
-        flash(
-          req,
-          `Imported ${result.accountsCreated} account${result.accountsCreated === 1 ? '' : 's'} and ${result.contactsCreated} contact${result.contactsCreated === 1 ? '' : 's'}` +
-            (result.rowsSkipped > 0 ? `; skipped ${result.rowsSkipped} row${result.rowsSkipped === 1 ? '' : 's'} with problems.` : '.'),
-        );
-        res.redirect('/accounts');
+        const stage = (fileName: string, source: CsvSource) => stageImport(db, clock, viewer, source, { fileName });
+        // The page posts multipart; a small urlencoded form (200 KB at most, parsed like any other) is read too.
+        const received = req.is('multipart/form-data')
+          ? await receiveCsv(req, stage)
+          : { pasted: (req.body as { csv?: string } | undefined)?.csv, staged: undefined as number | undefined };
+        pasted = received.pasted;
+        const uploadId = received.staged ?? (pasted?.trim() ? await stage('pasted text', [pasted]) : undefined);
+        if (uploadId === undefined) throw new ValidationFailed({ csv: 'Choose a CSV file or paste the CSV' });
+        const summary = await previewImport(db, viewer, uploadId, previewRows);
+        res.render(formPage.view, {
+          ...formPage.data,
+          title: 'Check the import',
+          summary,
+          moreProblems: summary.problemCount - summary.problems.length,
+          moreAccounts: summary.newAccounts - summary.accountsToCreate.length,
+          moreContacts: summary.newContacts - summary.contactsToCreate.length,
+          hasWork: summary.newAccounts + summary.newContacts > 0,
+        });
       },
-      formPage,
+      async () => ({ view: formPage.view, data: { ...formPage.data, values: { csv: pasted } } }),
     );
+  });
+
+  router.post('/import/:id', async (req: Request, res) => {
+    const uploadId = parseIdParam(req.params.id);
+    if (uploadId === null) throw new NotFound('That import');
+    const result = await applyImport(db, clock, viewerOf(req), uploadId);
+    flash(
+      req,
+      `Imported ${plural(result.newAccounts, 'account')} and ${plural(result.newContacts, 'contact')}` +
+        (result.rowsSkipped > 0 ? `; skipped ${plural(result.rowsSkipped, 'row')} with problems.` : '.'),
+    );
+    res.redirect('/accounts');
   });
   return router;
 }

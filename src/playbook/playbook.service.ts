@@ -3,6 +3,7 @@ import { riskInputsChanged } from '../risk/risk-cache.js';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
+import { accountNameKey } from '../accounts/accounts.service.js';
 import { type Contact, createContact, getContactForUser, listContactsForAccount } from '../contacts/contacts.service.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import { Conflict, ValidationFailed } from '../http/errors.js';
@@ -339,11 +340,19 @@ export async function followLeaver(db: DbOrTx, clock: Clock, user: CurrentUser, 
   const existing = await db.selectFrom('accounts').select('id').where('origin_contact_id', '=', contact.id).executeTakeFirst();
   if (existing) return existing.id;
   const owner = await db.selectFrom('accounts').select('owner_id').where('id', '=', contact.account_id).executeTakeFirstOrThrow();
+  const nameKey = accountNameKey(contact.departure_destination);
+  const twin = await db.selectFrom('accounts').select('name').where('owner_id', '=', owner.owner_id).where('name_key', '=', nameKey).executeTakeFirst();
+  if (twin)
+    throw new ValidationFailed(
+      { destination: `There is already an account named “${twin.name}”: open it and add ${contact.name} there` },
+      `There is already an account named “${twin.name}”.`,
+    );
   const now = clock.now().toISOString();
   const { id: accountId } = await db
     .insertInto('accounts')
     .values({
       name: contact.departure_destination,
+      name_key: nameKey,
       owner_id: owner.owner_id,
       status: 'prospect',
       notes: `Opened by following ${contact.name}, who left a customer of ours.`,

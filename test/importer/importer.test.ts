@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importCsvCommand } from '../../src/importer/importer.cli.js';
-import { type TestApp, createTestApp, signIn } from '../support/test-app.js';
+import { type TestApp, createTestApp, csrfTokenIn, signIn } from '../support/test-app.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -37,12 +37,33 @@ const badCsv =
     '"Quotes, Commas & Co","Gina ""G"" Li",gina@x.test,influencer,,,',
   ].join('\n');
 
+type Agent = Awaited<ReturnType<typeof signIn>>['agent'];
+
+/** Opens the import page and posts the CSV like a person: pasted into the box, or chosen as a file. */
+async function previewImport(agent: Agent, csv: string | Buffer, as: 'pasted' | 'file' = 'pasted') {
+  const page = await agent.get('/import');
+  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(page.text)![1]!.replaceAll('&#x3D;', '=');
+  const request = agent.post(action);
+  return as === 'pasted' ? request.field('csv', csv.toString()) : request.attach('file', Buffer.from(csv), 'accounts.csv');
+}
+
+/** Presses "Import" on a preview. */
+async function confirmImport(agent: Agent, preview: { text: string }) {
+  const action = /action="(\/import\/\d+)"/.exec(preview.text)![1]!;
+  return agent.post(action).type('form').send({ _csrf: csrfTokenIn(preview.text) });
+}
+
+/** Previews and imports. */
+async function importCsv(agent: Agent, csv: string | Buffer) {
+  return confirmImport(agent, await previewImport(agent, csv));
+}
+
 describe('CSV import page', () => {
   it('previews a file full of bad rows, naming each problem, and writes nothing', async () => {
     const rep = await t.make.user();
-    const { submit } = await signIn(t.app, rep);
+    const { agent } = await signIn(t.app, rep);
     const before = await counts();
-    const preview = await submit('/import', '/import', { csv: badCsv });
+    const preview = await previewImport(agent, badCsv, 'file');
     expect(preview.status).toBe(200);
     const problems = [...preview.text.matchAll(/<tr><td>(\d+)<\/td><td>(.*?)<\/td><\/tr>/g)].map(([, row, message]) => `${row}: ${message}`);
     expect(problems).toEqual([
@@ -59,13 +80,14 @@ describe('CSV import page', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('imports on confirmation in one go, and importing the same file again creates nothing', async () => {
+  it('imports on confirmation, and importing the same file again creates nothing', async () => {
     const rep = await t.make.user();
-    const { agent, submit } = await signIn(t.app, rep);
-    const preview = await submit('/import', '/import', { csv: goodCsv });
+    const { agent } = await signIn(t.app, rep);
+    const preview = await previewImport(agent, goodCsv);
     expect(preview.text).toContain('<strong>2</strong> new accounts, <strong>2</strong> new contacts');
+    expect(preview.text).toContain(`Copiers Inc <span class="muted">· Customer · owner ${rep.name}</span>`);
     const before = await counts();
-    const imported = await submit('/import', '/import', { csv: goodCsv, confirm: '1' });
+    const imported = await confirmImport(agent, preview);
     expect(imported.status).toBe(302);
     expect(await counts()).toEqual({ accounts: before.accounts + 2, contacts: before.contacts + 2 });
     const maria = await t.db.selectFrom('contacts').selectAll().where('email', '=', 'maria@copiers.test').executeTakeFirstOrThrow();
@@ -76,51 +98,69 @@ describe('CSV import page', () => {
     expect(copiers).toMatchObject({ owner_id: rep.id, status: 'customer', customer_since: '2019-04-01' });
     expect((await agent.get('/accounts')).status).toBe(200);
 
-    const again = await submit('/import', '/import', { csv: goodCsv });
+    const again = await previewImport(agent, goodCsv, 'file');
     expect(again.text).toContain('<strong>0</strong> new accounts, <strong>0</strong> new contacts');
     expect(again.text).toContain('2 accounts and 2 contacts already here');
-    await submit('/import', '/import', { csv: goodCsv, confirm: '1' });
+    expect(again.text).toContain('Nothing new to import');
+    // "Import" pressed twice: the staged file is gone after the first.
+    expect((await confirmImport(agent, preview)).status).toBe(404);
     expect(await counts()).toEqual({ accounts: before.accounts + 2, contacts: before.contacts + 2 });
   });
 
   it("will not put accounts in another team's name", async () => {
     const { rep } = await t.make.team('Home');
     const { rep: stranger } = await t.make.team('Away');
-    const { submit } = await signIn(t.app, rep);
+    const { agent } = await signIn(t.app, rep);
     const before = await counts();
-    const preview = await submit('/import', '/import', { csv: `account,owner_email\nStolen Ltd,${stranger.email}\n`, confirm: '1' });
-    expect(preview.status).toBe(302);
+    const preview = await previewImport(agent, `account,owner_email\nStolen Ltd,${stranger.email}\n`);
+    expect(preview.text).toContain(`owner_email: ${stranger.email} is not someone whose accounts you may import`);
     expect(await counts()).toEqual(before);
+  });
+
+  it("answers 404 to anyone but the uploader who tries to import their staged file, and imports nothing", async () => {
+    const { rep, manager } = await t.make.team('Stagers');
+    const { rep: stranger } = await t.make.team('Outsiders');
+    const owner = await signIn(t.app, rep);
+    const preview = await previewImport(owner.agent, 'account,name\nPrivate Staging Co,Pia Moss\n');
+    const before = await counts();
+    for (const other of [stranger, manager]) {
+      const { agent } = await signIn(t.app, other);
+      const page = await agent.get('/import');
+      const action = /action="(\/import\/\d+)"/.exec(preview.text)![1]!;
+      expect((await agent.post(action).type('form').send({ _csrf: csrfTokenIn(page.text) })).status).toBe(404);
+    }
+    expect(await counts()).toEqual(before);
+    expect((await confirmImport(owner.agent, preview)).status).toBe(302);
   });
 
   it('explains a file it cannot use', async () => {
     const rep = await t.make.user();
-    const { submit } = await signIn(t.app, rep);
-    const empty = await submit('/import', '/import', { csv: '' });
+    const { agent } = await signIn(t.app, rep);
+    const staged = await t.db.selectFrom('import_uploads').select('id').execute();
+    const empty = await previewImport(agent, '');
     expect(empty.status).toBe(400);
-    expect(empty.text).toContain('Paste the CSV or choose a file');
-    const noHeader = await submit('/import', '/import', { csv: 'Acme,Maria\n' });
+    expect(empty.text).toContain('Choose a CSV file or paste the CSV');
+    const noHeader = await previewImport(agent, 'Acme,Maria\n');
     expect(noHeader.status).toBe(400);
     expect(noHeader.text).toContain('The first line must name the columns');
-    const broken = await submit('/import', '/import', { csv: 'account,name\n"Acme,Maria\n' });
-    expect(broken.status).toBe(400);
-    expect(broken.text).toContain('cannot be read as CSV');
+    expect(noHeader.text).toContain('Acme,Maria');
+    expect(await t.db.selectFrom('import_uploads').select('id').execute()).toEqual(staged);
   });
 });
 
 describe('a company-sized spreadsheet', () => {
   it('is previewed and imported through the page, though it is far larger than any other form', async () => {
     const rep = await t.make.user();
-    const { submit } = await signIn(t.app, rep);
+    const { agent } = await signIn(t.app, rep);
     const rows = Array.from({ length: 6000 }, (_, index) => `Big Customer ${Math.floor(index / 10)},customer,Person ${index},Purchasing lead for the north-east region,person${index}@big.test,user`);
     const csv = ['account,status,name,title,email,roles', ...rows].join('\n');
     expect(csv.length).toBeGreaterThan(500_000);
     const before = await counts();
-    const preview = await submit('/import', '/import', { csv });
+    const preview = await previewImport(agent, csv, 'file');
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('<strong>600</strong> new accounts, <strong>6000</strong> new contacts');
     expect(preview.text).toContain('<strong>0</strong> rows with problems');
-    const imported = await submit('/import', '/import', { csv, confirm: '1' });
+    const imported = await confirmImport(agent, preview);
     expect(imported.status).toBe(302);
     expect(await counts()).toEqual({ accounts: before.accounts + 600, contacts: before.contacts + 6000 });
   });
