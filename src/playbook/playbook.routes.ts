@@ -96,5 +96,12 @@ export function playbookApi({ db, clock }: AppContext): Router {
     const updated = await db.transaction().execute((trx) => recordDeparture(trx, clock, viewer, contact.id, input));
     res.json(contactToJson(updated));
   });
+  /** The account history was presented to this successor: ticks that step of their recovery. */
+  router.post('/contacts/:id/history-presented', async (req, res) => {
+    const viewer = viewerOf(req);
+    const successor = await getContactForUser(db, viewer, contactIdOf(req));
+    const ticked = await db.transaction().execute((trx) => markHistoryPresented(trx, clock, viewer, successor.id));
+    res.json({ contact_id: successor.id, step_ticked: ticked });
+  });
   return router;
 }
