@@ -8,11 +8,15 @@ export interface CommitmentsTable {
   description: string;
   due_on: string;
   done_at: string | null;
-  source: Generated<'manual' | 'touchpoint' | 'playbook'>;
+  source: Generated<'manual' | 'touchpoint' | 'playbook' | 'complaint'>;
   touchpoint_id: number | null;
   /** Set on departure-playbook steps: the contact whose departure created them. */
   departed_contact_id: number | null;
   playbook_step: string | null;
+  /** Why a playbook step closed itself (it no longer applies); null when someone did it. */
+  closed_reason: Generated<string | null>;
+  /** Set on a complaint's satisfaction follow-up: the complaint it verifies. */
+  complaint_id: Generated<number | null>;
   created_at: string;
 }
 

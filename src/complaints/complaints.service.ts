@@ -229,8 +229,46 @@ export async function updateComplaint(db: DbOrTx, clock: Clock, user: CurrentUse
     .set({ ...changes, updated_at: clock.now().toISOString() })
     .where('id', '=', complaintId)
     .execute();
+  await keepFollowUpPromise(db, clock, { ...before, ...state });
   await riskInputsChanged(db, [before.account_id]);
   return getComplaintForUser(db, clock, user, complaintId);
+}
+
+/**
+ * The follow-up date is a promise to the customer, so it is kept as a commitment (listed with the
+ * rep's promises): created or moved with the date, kept when the customer's satisfaction is
+ * verified, withdrawn when the resolution is undone.
+ */
+async function keepFollowUpPromise(db: DbOrTx, clock: Clock, complaint: Pick<Complaint, 'id' | 'account_id' | 'contact_id' | 'issue' | 'follow_up_due_on' | 'verified_on'>) {
+  const existing = await db.selectFrom('commitments').select(['id', 'done_at']).where('complaint_id', '=', complaint.id).executeTakeFirst();
+  if (!complaint.follow_up_due_on) {
+    if (existing && existing.done_at === null) await db.deleteFrom('commitments').where('id', '=', existing.id).execute();
+    return;
+  }
+  const description = `Follow up on the complaint “${complaint.issue}”: is the customer 100% satisfied with the fix?`;
+  const doneAt = complaint.verified_on ? (existing?.done_at ?? clock.now().toISOString()) : null;
+  if (existing) {
+    await db.updateTable('commitments').set({ description, due_on: complaint.follow_up_due_on, done_at: doneAt }).where('id', '=', existing.id).execute();
+    return;
+  }
+  const { owner_id } = await db.selectFrom('accounts').select('owner_id').where('id', '=', complaint.account_id).executeTakeFirstOrThrow();
+  await db
+    .insertInto('commitments')
+    .values({
+      account_id: complaint.account_id,
+      contact_id: complaint.contact_id,
+      owner_id,
+      description,
+      due_on: complaint.follow_up_due_on,
+      done_at: doneAt,
+      source: 'complaint',
+      touchpoint_id: null,
+      departed_contact_id: null,
+      playbook_step: null,
+      complaint_id: complaint.id,
+      created_at: clock.now().toISOString(),
+    })
+    .execute();
 }
 
 /** Whole days from one YYYY-MM-DD column to another. */

@@ -55,6 +55,8 @@ export async function riskDashboard(
   const [page, matched, perOwnerAndLevel, meetings] = await Promise.all([
     matching()
       .select(rowColumns)
+      // Accounts still being mapped come after the real risks, whatever their score.
+      .orderBy(sql`case when account_risk.level = 'getting_started' then 1 else 0 end`)
       .orderBy('account_risk.score', 'desc')
       .orderBy('accounts.name')
       .orderBy('accounts.id')
@@ -132,12 +134,12 @@ interface OwnerLevelCount {
 }
 
 function countsPerOwner(counts: OwnerLevelCount[]) {
-  const owners = new Map<number, { owner_id: number; owner_name: string; accounts: number; ok: number; watch: number; at_risk: number; critical: number; overdue_meetings: number }>();
+  const owners = new Map<number, { owner_id: number; owner_name: string; accounts: number; overdue_meetings: number } & Record<RiskLevel, number>>();
   for (const count of counts) {
     const owner =
       owners.get(count.owner_id) ??
       owners
-        .set(count.owner_id, { owner_id: count.owner_id, owner_name: count.owner_name, accounts: 0, ok: 0, watch: 0, at_risk: 0, critical: 0, overdue_meetings: 0 })
+        .set(count.owner_id, { owner_id: count.owner_id, owner_name: count.owner_name, accounts: 0, ok: 0, watch: 0, at_risk: 0, critical: 0, getting_started: 0, overdue_meetings: 0 })
         .get(count.owner_id)!;
     owner.accounts += Number(count.accounts);
     owner[count.level as RiskLevel] += Number(count.accounts);

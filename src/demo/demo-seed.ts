@@ -5,6 +5,7 @@ import { createAccount } from '../accounts/accounts.service.js';
 import { createContact, updateContact } from '../contacts/contacts.service.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import { logTouchpoint } from '../touchpoints/touchpoints.service.js';
+import { recordDeparture } from '../playbook/playbook.service.js';
 import type { TouchpointKind, TouchpointLocation } from '../touchpoints/touchpoints.table.js';
 import { type CurrentUser, createUser } from '../users/users.service.js';
 
@@ -144,7 +145,8 @@ export async function seedDemo(db: Db, clock: Clock): Promise<void> {
 
     for (const plan of accounts) {
       const owner = owners[plan.owner];
-      const account = await createAccount(trx, clock, owner, {
+      // Opened long ago, through the same service a user goes through: the demo shows running accounts, not new ones.
+      const account = await createAccount(trx, { now: () => now.minus({ days: 200 }).toJSDate() }, owner, {
         name: plan.name,
         status: plan.status,
         meeting_cadence_days: 30,
@@ -184,11 +186,14 @@ export async function seedDemo(db: Db, clock: Clock): Promise<void> {
         const [kind, location]: [TouchpointKind, TouchpointLocation] = decisionMakerThere && daysAgo < 30 ? ['coffee', 'outside_office'] : ['meeting', 'customer_office'];
         await logTouchpoint(trx, clock, owner, account.id, demoTouchpoint(now, daysAgo, kind, location, who, random.pick(summaries[kind])));
       }
+      // Recorded the way a rep would, so the leaving decision-maker gets their recovery playbook.
       if (plan.leaving !== undefined)
-        await updateContact(trx, clock, owner, ids[plan.leaving]!, {
-          status: 'leaving',
-          leaving_on: now.plus({ days: 21 }).toISODate()!,
+        await recordDeparture(trx, clock, owner, ids[plan.leaving]!, {
+          left_on: now.setZone(owner.time_zone).plus({ days: 21 }).toISODate()!,
           notice: 'told_in_advance',
+          destination: undefined,
+          replacement_contact_id: undefined,
+          new_replacement: undefined,
         });
     }
   });

@@ -448,6 +448,8 @@ class CompanyPlanner {
             touchpoint_id: id,
             departed_contact_id: null,
             playbook_step: null,
+            closed_reason: null,
+            complaint_id: null,
             created_at: occurredAt,
           }
         : null;

@@ -4,7 +4,7 @@ import { groupConcat, isOneOf } from '../db/dialect.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { upcomingKeyDates } from '../contacts/key-dates.service.js';
 import { NotFound, ValidationFailed } from '../http/errors.js';
-import { LocalDay, type RiskLevel, riskLevels, riskRuleByCode } from '../risk/risk.rules.js';
+import { LocalDay, type RiskLevel, riskRuleByCode, scoreLevels } from '../risk/risk.rules.js';
 import { type AccountWithRisk, assessAccounts } from '../risk/risk.service.js';
 import type { CurrentUser } from '../users/users.service.js';
 import { weekdays } from './digest.schemas.js';
@@ -19,6 +19,10 @@ import { type IsoWeek, describeWeek, isoWeekOf, parseIsoWeek, previousWeek, send
 const listLimit = 50;
 /** Key dates are shown for the seven days from the digest's day. */
 const keyDateDays = 7;
+/** A departure stays in view from this many days before the leaving day… */
+const departureLookaheadDays = 60;
+/** …until the recovery is complete, or this many days after they left. */
+const departureLookbackDays = 90;
 const keyRoles = ['decision_maker', 'boss', 'champion'] as const;
 
 export interface DigestSettings {
@@ -87,6 +91,8 @@ export interface AccountAtRisk extends LinkedAccount {
   level: RiskLevel;
   score: number;
   flags: DigestFlag[];
+  /** The top flag's next action: what to coach on first. */
+  next_action: string;
 }
 
 export interface RiskChange extends LinkedAccount {
@@ -114,7 +120,10 @@ export interface Departure extends LinkedAccount {
   status: 'leaving' | 'left';
   /** The leaving day, or the day they left. */
   on: string;
+  successor: { name: string; met: boolean } | null;
   playbook: { done: number; total: number } | null;
+  /** The recovery's next step; null when no recovery is under way (e.g. a champion left). */
+  next_action: string | null;
 }
 
 export interface LateItem extends LinkedAccount {
@@ -139,6 +148,8 @@ export interface RepSummary {
   accounts: number;
   at_risk: number;
   overdue_meetings: number;
+  /** New accounts whose buying chain is still being mapped (level getting_started). */
+  getting_started: number;
 }
 
 /** A type, not an interface, so it passes as a template context (which wants an index signature). */
@@ -155,6 +166,8 @@ export type Digest = {
   changes: { compared_with: string; riskier: RiskChange[]; recovered: RiskChange[] } | null;
   overdue_meetings: { owner_id: number; owner_name: string; meetings: OverdueMeeting[] }[];
   departures: Departure[];
+  /** Per rep with any, how many accounts are still being mapped: said once, in one line. */
+  getting_started: { owner_name: string; accounts: number }[];
   late_commitments: Capped<LateItem>;
   complaint_follow_ups: Capped<LateItem>;
   key_dates: (LinkedAccount & { kind: string; on: string; days_away: number; years: number | null; contact_name: string | null; contact_url: string | null })[];
@@ -220,12 +233,16 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       .innerJoin('users as owners', 'owners.id', 'accounts.owner_id')
       // Only playbook steps carry a departed contact; joining on it alone keeps to its index.
       .leftJoin('commitments', 'commitments.departed_contact_id', 'contacts.id')
+      .leftJoin('contacts as successors', 'successors.id', 'contacts.replacement_contact_id')
       .select((eb) => [
         'contacts.id as contact_id',
         'contacts.name as contact_name',
         'contacts.status',
         'contacts.leaving_on',
         'contacts.left_on',
+        'successors.name as successor_name',
+        'successors.status as successor_status',
+        'successors.last_outside_meeting_at as successor_met_at',
         'accounts.id as account_id',
         'accounts.name as account_name',
         'owners.name as owner_name',
@@ -242,10 +259,11 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       .where(isOneOf(db, 'contacts.account_id', teamAccountIds))
       .where('accounts.archived', '=', 0)
       .where('contacts.archived', '=', 0)
+      // In view from 60 days before the leaving day to 90 days after (those recovered are dropped below).
       .where((eb) =>
         eb.or([
-          eb.and([eb('contacts.status', '=', 'leaving'), eb('contacts.leaving_on', '<=', weekEndsOn)]),
-          eb.and([eb('contacts.status', '=', 'left'), eb('contacts.left_on', '>=', lastWeek.start.toISODate()!), eb('contacts.left_on', '<=', weekEndsOn)]),
+          eb.and([eb('contacts.status', '=', 'leaving'), eb.or([eb('contacts.leaving_on', 'is', null), eb('contacts.leaving_on', '<=', day.isoDateIn(departureLookaheadDays))])]),
+          eb.and([eb('contacts.status', '=', 'left'), eb('contacts.left_on', '>=', day.isoDateIn(-departureLookbackDays)), eb('contacts.left_on', '<=', weekEndsOn)]),
         ]),
       )
       // Key: they held a role that matters, or their departure started a recovery playbook.
@@ -255,7 +273,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
           eb.exists(eb.selectFrom('commitments as steps').select('steps.id').whereRef('steps.departed_contact_id', '=', 'contacts.id')),
         ]),
       )
-      .groupBy(['contacts.id', 'accounts.id', 'owners.id'])
+      .groupBy(['contacts.id', 'accounts.id', 'owners.id', 'successors.id'])
       .orderBy(sql`coalesce(contacts.left_on, contacts.leaving_on)`)
       .orderBy('contacts.id')
       .limit(listLimit)
@@ -279,6 +297,8 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       .where('accounts.archived', '=', 0)
       .where('commitments.done_at', 'is', null)
       .where('commitments.due_on', '<', today)
+      // A complaint's follow-up is listed with the complaints waiting for one, not twice.
+      .where('commitments.source', '!=', 'complaint')
       .orderBy('commitments.due_on')
       .orderBy('commitments.id')
       .limit(listLimit)
@@ -316,6 +336,15 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
   });
 
   const atRisk = assessed.filter(({ risk }) => risk.level === 'at_risk' || risk.level === 'critical');
+  // Each departure's recovery as the risk rules see it: who, how far, what next.
+  const recoveryOf = new Map<number, { message: string; next_action: string }>();
+  for (const { risk } of assessed)
+    for (const flag of risk.flags) if (flag.code === 'recovery_in_progress' && flag.contact_id !== undefined) recoveryOf.set(flag.contact_id, flag);
+  const lastWeekStarts = lastWeek.start.toISODate()!;
+  // Someone who left stays listed while their recovery is under way; others (a champion) the week they left.
+  const departuresInView = departures.filter(
+    (row) => row.status === 'leaving' || recoveryOf.has(row.contact_id) || (row.left_on !== null && row.left_on >= lastWeekStarts),
+  );
   const digest: Digest = {
     manager: { id: manager.id, name: manager.name, email: manager.email, time_zone: zone },
     week: { id: week.id, starts_on: week.start.toISODate()!, ends_on: weekEndsOn, label: describeWeek(week) },
@@ -331,12 +360,13 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         level: risk.level,
         score: risk.score,
         flags: risk.flags.map(({ code, label, message }) => ({ code, label, message })),
+        next_action: risk.flags[0]?.next_action ?? '',
       })),
       more: Math.max(0, atRisk.length - listLimit),
     },
     changes: lastSnapshots.length > 0 ? { compared_with: lastWeek.id, ...changesSince(lastSnapshots, assessed, accountLink) } : null,
     overdue_meetings: overdueMeetingsByRep(assessed, accountLink),
-    departures: departures.map((row) => ({
+    departures: departuresInView.map((row) => ({
       ...accountLink(row),
       contact_id: row.contact_id,
       contact_name: row.contact_name,
@@ -345,8 +375,11 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       owner_name: row.owner_name,
       status: row.status as 'leaving' | 'left',
       on: (row.status === 'left' ? row.left_on : row.leaving_on)!,
+      successor: row.successor_name && row.successor_status !== 'left' ? { name: row.successor_name, met: row.successor_met_at !== null } : null,
       playbook: Number(row.steps) > 0 ? { done: Number(row.steps_done ?? 0), total: Number(row.steps) } : null,
+      next_action: recoveryOf.get(row.contact_id)?.next_action ?? null,
     })),
+    getting_started: [],
     late_commitments: capped(lateCommitments),
     complaint_follow_ups: capped(followUps),
     key_dates: keyDates.map((keyDate) => ({
@@ -365,8 +398,10 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       settings: link('/settings'),
     },
   };
+  digest.getting_started = digest.reps.filter((rep) => rep.getting_started > 0).map((rep) => ({ owner_name: rep.name, accounts: rep.getting_started }));
   digest.is_empty =
     digest.accounts_at_risk.rows.length === 0 &&
+    digest.getting_started.length === 0 &&
     (digest.changes === null || (digest.changes.riskier.length === 0 && digest.changes.recovered.length === 0)) &&
     digest.overdue_meetings.length === 0 &&
     digest.departures.length === 0 &&
@@ -414,7 +449,7 @@ export async function recordRiskSnapshot(db: DbOrTx, week: string, snapshot: Ris
 }
 
 const flagLabel = (code: string) => riskRuleByCode.get(code)?.label ?? code;
-const levelRank = (level: string) => riskLevels.indexOf(level as RiskLevel);
+const levelRank = (level: string) => scoreLevels.indexOf(level as (typeof scoreLevels)[number]);
 
 /** Riskier: up a level since last week's snapshot; recovered: down a level. Accounts new this week are not compared. */
 function changesSince(
@@ -427,7 +462,8 @@ function changesSince(
   const recovered: RiskChange[] = [];
   for (const { account, risk } of assessed) {
     const previous = before.get(account.id);
-    if (!previous || levelRank(previous.level) === levelRank(risk.level)) continue;
+    // An account still being mapped has no level to rise or fall from yet.
+    if (!previous || levelRank(previous.level) < 0 || levelRank(risk.level) < 0 || levelRank(previous.level) === levelRank(risk.level)) continue;
     const nowCodes = new Set(risk.flags.map((flag) => flag.code));
     const thenCodes = new Set(previous.flags.split(',').filter(Boolean));
     const change: RiskChange = {
@@ -466,11 +502,13 @@ function overdueMeetingsByRep(assessed: AccountWithRisk[], accountLink: (row: { 
 
 /** One line per rep, with accounts or not, so the manager sees everyone at once; the manager too if they own accounts. */
 function repSummaries(members: { id: number; name: string }[], assessed: AccountWithRisk[]): RepSummary[] {
-  const reps = new Map<number, RepSummary>(members.map((member) => [member.id, { user_id: member.id, name: member.name, accounts: 0, at_risk: 0, overdue_meetings: 0 }]));
+  const empty = { accounts: 0, at_risk: 0, overdue_meetings: 0, getting_started: 0 };
+  const reps = new Map<number, RepSummary>(members.map((member) => [member.id, { user_id: member.id, name: member.name, ...empty }]));
   for (const { account, risk } of assessed) {
-    const rep = reps.get(account.owner_id) ?? reps.set(account.owner_id, { user_id: account.owner_id, name: account.owner_name, accounts: 0, at_risk: 0, overdue_meetings: 0 }).get(account.owner_id)!;
+    const rep = reps.get(account.owner_id) ?? reps.set(account.owner_id, { user_id: account.owner_id, name: account.owner_name, ...empty }).get(account.owner_id)!;
     rep.accounts += 1;
     if (risk.level === 'at_risk' || risk.level === 'critical') rep.at_risk += 1;
+    if (risk.level === 'getting_started') rep.getting_started += 1;
     if (risk.decision_maker_meeting && risk.decision_maker_meeting.due_in_days < 0) rep.overdue_meetings += 1;
   }
   return [...reps.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -3,8 +3,11 @@ import { departureNotices } from '../contacts/contacts.table.js';
 import { blankToUndefined, isoDate, optionalEntityId, optionalText } from '../http/fields.js';
 import { newContactSchema } from '../contacts/contacts.schemas.js';
 
+const leftOnMissing = 'Choose the day they leave (a date after today) or the day they left (today or earlier)';
+
 export const departureSchema = z.object({
-  left_on: isoDate,
+  // Required, with no default: a date after today means they are leaving, today or earlier that they have left.
+  left_on: z.string({ error: leftOnMissing }).min(1, leftOnMissing).pipe(isoDate),
   notice: z.enum(departureNotices, { error: 'Did they tell you in advance, or was it a surprise?' }),
   destination: optionalText(200),
   replacement_contact_id: optionalEntityId,

@@ -12,6 +12,7 @@ import type { ContactsTable } from '../contacts/contacts.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import type { DepartureInput } from './playbook.schemas.js';
 import { lockAccountOf } from '../db/row-locks.js';
+import { faceToFaceKinds, type TouchpointKind } from '../touchpoints/touchpoints.table.js';
 
 // The recovery playbook from the seed article: when a key contact leaves, introduce yourself to
 // the replacement, have coffee with them, present the account history, enlist others to speak for
@@ -119,6 +120,10 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
     await promoteReplacement(db, clock, user, contact, replacement, input.left_on, context);
   }
 
+  // Once they have left, whoever took over has decided since then at the latest, never from a future date.
+  const successorId = replacement?.id ?? contact.replacement_contact_id;
+  if (hasLeft && successorId !== null) await startedNoLaterThan(db, clock, user, successorId, input.left_on, context);
+
   const after = {
     status: hasLeft ? 'left' : 'leaving',
     left_on: hasLeft ? input.left_on : null,
@@ -145,6 +150,24 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
 
   await writePlaybook(db, clock, user, contact.id, hasLeft ? leftSteps : leavingSteps);
   return getContactForUser(db, user, contact.id);
+}
+
+/** A successor recorded as starting in the role after the day the leaver actually left starts on that day. */
+async function startedNoLaterThan(db: DbOrTx, clock: Clock, user: CurrentUser, successorId: number, leftOn: string, context: string) {
+  const successor = await getContactForUser(db, user, successorId);
+  if (!successor.roles.includes('decision_maker') || successor.started_in_role_on === null || successor.started_in_role_on <= leftOn) return;
+  await saveContactVersion(db, successor, { started_in_role_on: leftOn, updated_at: clock.now().toISOString() });
+  await recordAudit(db, {
+    entity_type: 'contact',
+    entity_id: successor.id,
+    entity_version: successor.version + 1,
+    account_id: successor.account_id,
+    user_id: user.id,
+    action: 'updated',
+    changes: diff(successor, { started_in_role_on: leftOn }),
+    context,
+    at: clock.now().toISOString(),
+  });
 }
 
 /**
@@ -191,7 +214,81 @@ async function writePlaybook(db: DbOrTx, clock: Clock, user: CurrentUser, depart
       .where('playbook_step', '=', step.step)
       .where('done_at', 'is', null)
       .execute();
+  await closeStepsThatNoLongerApply(db, clock, contact);
   await riskInputsChanged(db, [contact.account_id]);
+}
+
+/** Steps the facts have overtaken close themselves, saying why, so the playbook never asks for the impossible. */
+async function closeStepsThatNoLongerApply(db: DbOrTx, clock: Clock, contact: Contact) {
+  const closures: [string[], string][] = [];
+  if (contact.departure_destination) closures.push([['ask_destination'], `${contact.departure_destination}: where they went is already known`]);
+  if (contact.status === 'left') closures.push([['ask_introduction', 'meet_successor'], `${contact.name} has left: the handover is over`]);
+  for (const [steps, reason] of closures)
+    await db
+      .updateTable('commitments')
+      .set({ done_at: clock.now().toISOString(), closed_reason: reason })
+      .where('departed_contact_id', '=', contact.id)
+      .where('playbook_step', 'in', steps)
+      .where('done_at', 'is', null)
+      .execute();
+}
+
+/**
+ * A touchpoint with a named successor moves their recovery on by itself: any touchpoint means we
+ * introduced ourselves and met them before the handover; a meeting, coffee or meal outside the office
+ * is the coffee. Call in the touchpoint's transaction (which already marks the account's risk changed).
+ */
+export async function tickStepsForSuccessorMet(
+  db: DbOrTx,
+  clock: Clock,
+  accountId: number,
+  participantIds: number[],
+  touchpoint: { kind: TouchpointKind; location: string },
+) {
+  if (participantIds.length === 0) return;
+  const steps = ['introduce', 'meet_successor', ...(touchpoint.location === 'outside_office' && faceToFaceKinds.includes(touchpoint.kind) ? ['coffee'] : [])];
+  await db
+    .updateTable('commitments')
+    .set({ done_at: clock.now().toISOString() })
+    .where('account_id', '=', accountId)
+    .where('playbook_step', 'in', steps)
+    .where('done_at', 'is', null)
+    .where('departed_contact_id', 'in', (eb) =>
+      eb.selectFrom('contacts').select('contacts.id').where('contacts.account_id', '=', accountId).where('contacts.replacement_contact_id', 'in', participantIds),
+    )
+    .execute();
+}
+
+/**
+ * "Presented to Ken Ito": ticks "present the account history" on every recovery whose successor they
+ * are. Answers whether there was such a step to tick.
+ */
+export async function markHistoryPresented(db: DbOrTx, clock: Clock, user: CurrentUser, successorId: number): Promise<boolean> {
+  const successor = await getContactForUser(db, user, successorId);
+  const result = await db
+    .updateTable('commitments')
+    .set({ done_at: clock.now().toISOString() })
+    .where('account_id', '=', successor.account_id)
+    .where('playbook_step', '=', 'history_report')
+    .where('done_at', 'is', null)
+    .where('departed_contact_id', 'in', (eb) => eb.selectFrom('contacts').select('contacts.id').where('contacts.replacement_contact_id', '=', successor.id))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return false;
+  await riskInputsChanged(db, [successor.account_id]);
+  return true;
+}
+
+/** Whether the account history still waits to be presented to this contact as someone's successor. */
+export async function historyToPresentTo(db: DbOrTx, contactId: number): Promise<boolean> {
+  const step = await db
+    .selectFrom('commitments')
+    .innerJoin('contacts as departed', 'departed.id', 'commitments.departed_contact_id')
+    .select('commitments.id')
+    .where('departed.replacement_contact_id', '=', contactId)
+    .where('commitments.playbook_step', '=', 'history_report')
+    .where('commitments.done_at', 'is', null)
+    .executeTakeFirst();
+  return step !== undefined;
 }
 
 /** A decision-maker or boss heard to be leaving (at a meeting, or by PATCH) starts the "leaving" playbook. */
@@ -276,7 +373,7 @@ export interface PlaybookProgress {
   contact_name: string;
   status: string;
   successor_id: number | null;
-  steps: { id: number; description: string; due_on: string; done: boolean; step: string }[];
+  steps: { id: number; description: string; due_on: string; done: boolean; step: string; closed_reason: string | null }[];
   done: number;
   total: number;
   complete: boolean;
@@ -293,6 +390,7 @@ export async function listPlaybooks(db: DbOrTx, accountId: number): Promise<Play
       'commitments.due_on',
       'commitments.done_at',
       'commitments.playbook_step',
+      'commitments.closed_reason',
       'contacts.id as contact_id',
       'contacts.name as contact_name',
       'contacts.status',
@@ -320,7 +418,7 @@ export async function listPlaybooks(db: DbOrTx, accountId: number): Promise<Play
           complete: false,
         })
         .get(row.contact_id)!;
-    progress.steps.push({ id: row.id, description: row.description, due_on: row.due_on, done: row.done_at !== null, step: row.playbook_step ?? '' });
+    progress.steps.push({ id: row.id, description: row.description, due_on: row.due_on, done: row.done_at !== null, step: row.playbook_step ?? '', closed_reason: row.closed_reason });
     progress.total += 1;
     if (row.done_at !== null) progress.done += 1;
     progress.complete = progress.done === progress.total;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Request, type Response, Router } from 'express';
+import { historyToPresentTo } from '../playbook/playbook.service.js';
 import type { AppContext } from '../app-context.js';
 import { accountIdOf } from '../accounts/accounts.routes.js';
 import { viewerOf } from '../http/auth.js';
@@ -82,7 +83,8 @@ export function reportsPages({ db, clock, config, logger }: AppContext): Router 
     const loaded = await loadReport(req);
     if (loaded.error) return renderOptionsError(req, res, loaded.account, loaded.error);
     const { account, options, report } = loaded;
-    res.render('reports/show', { ...pageData(req, account), report, people: report.people, values: options });
+    const historyToPresent = report.preparedFor ? await historyToPresentTo(db, report.preparedFor.id) : false;
+    res.render('reports/show', { ...pageData(req, account), report, people: report.people, values: options, historyToPresent });
   });
 
   router.get('/accounts/:id/report.pdf', async (req, res) => {

@@ -74,16 +74,23 @@ export const flagCodesColumn = (codes: string[]) => (codes.length === 0 ? '' : `
 
 /**
  * What is remembered of an assessment is what the rules decided: a flag's severity, label and next
- * action are its rule's own and are filled in again on reading, which keeps each row small (the
+ * action are its rule's own (unless the flag overrides them) and are filled in again on reading, which keeps each row small (the
  * company-wide snapshot writes 100,000 of them). The stamp (rememberedFor) guarantees the rules
  * reading a row are the ones that wrote it.
  */
 function rememberedForm(risk: AccountRisk): string {
-  return JSON.stringify({ ...risk, flags: risk.flags.map(({ code, message, contact_id }) => ({ code, message, contact_id })) });
+  return JSON.stringify({
+    ...risk,
+    flags: risk.flags.map(({ code, message, contact_id, severity, next_action }) => {
+      const rule = riskRuleByCode.get(code)!;
+      // A flag that overrides its rule's severity or next action (a recovery's next step) keeps its own.
+      return { code, message, contact_id, ...(severity !== rule.severity ? { severity } : {}), ...(next_action !== rule.next_action ? { next_action } : {}) };
+    }),
+  });
 }
 
 export function recalledRisk(remembered: string): AccountRisk {
-  const risk = JSON.parse(remembered) as Omit<AccountRisk, 'flags'> & { flags: Pick<Flag, 'code' | 'message' | 'contact_id'>[] };
+  const risk = JSON.parse(remembered) as Omit<AccountRisk, 'flags'> & { flags: (Pick<Flag, 'code' | 'message' | 'contact_id'> & Partial<Pick<Flag, 'severity' | 'next_action'>>)[] };
   const flags = risk.flags.map(({ code, ...raised }): Flag => {
     const rule = riskRuleByCode.get(code)!;
     return { code, severity: rule.severity, label: rule.label, next_action: rule.next_action, ...raised };

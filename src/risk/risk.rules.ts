@@ -34,12 +34,35 @@ export interface OverdueItem {
   contact_name: string | null;
 }
 
+/** A step of a departure's recovery playbook (a commitment the playbook created). */
+export interface RecoveryStep {
+  departed_contact_id: number;
+  step: string;
+  description: string;
+  due_on: string;
+  done_at: string | null;
+  /** Set when the step closed itself because it no longer applies. */
+  closed_reason: string | null;
+}
+
+/** A complaint not yet resolved. */
+export interface OpenComplaint {
+  description: string;
+  raised_on: string;
+  acknowledged_on: string | null;
+  contact_id: number | null;
+  contact_name: string | null;
+}
+
 export interface AccountRiskInput {
   account: RiskAccount;
   contacts: RiskContact[];
   last_touchpoint_at: string | null;
   overdue_commitments: OverdueItem[];
   overdue_complaint_follow_ups: OverdueItem[];
+  /** Every recovery-playbook step on the account, done or not. */
+  recovery_steps: RecoveryStep[];
+  open_complaints: OpenComplaint[];
 }
 
 export interface RiskClock {
@@ -52,6 +75,10 @@ export type Severity = 'low' | 'medium' | 'high';
 export interface RaisedFlag {
   message: string;
   contact_id?: number;
+  /** When this flag is graver or milder than its rule's usual severity. */
+  severity?: Severity;
+  /** When this flag names its own next step (a recovery's), instead of its rule's usual one. */
+  next_action?: string;
 }
 
 export interface RiskRule {
@@ -136,6 +163,105 @@ export function decisionMakerMeeting(input: AccountRiskInput, today: LocalDay) {
     due_in_days: cadence - daysSince,
     due_on: today.isoDateIn(cadence - daysSince),
   };
+}
+
+/** A new account is onboarding, not an emergency, for this many days while its chain is unmapped. */
+const onboardingDays = 14;
+/** A recovery whose successor has been met and briefed stops holding the level up this long after the departure. */
+const recoveryWindowDays = 90;
+const complaintAcknowledgeDays = 2;
+const complaintResolveDays = 14;
+
+export type ScoreLevel = 'ok' | 'watch' | 'at_risk' | 'critical';
+export const scoreLevels: ScoreLevel[] = ['ok', 'watch', 'at_risk', 'critical'];
+const lowestScoreOf: Record<ScoreLevel, number> = { ok: 0, watch: 20, at_risk: 50, critical: 80 };
+
+/** How far the recovery from one key contact's departure has got, and the level it holds the account at. */
+export interface Recovery {
+  leaver: RiskContact;
+  successor: RiskContact | null;
+  /** Met the successor outside the office (a meeting, coffee or meal). */
+  met: boolean;
+  /** The account history was presented to the successor (the playbook's step, done). */
+  presented: boolean;
+  steps_done: number;
+  steps_total: number;
+  /** The level the account cannot drop below while this recovery is under way. */
+  floor: ScoreLevel;
+  next_step: string;
+}
+
+const isKeyContact = (contact: RiskContact) => holds('decision_maker')(contact) || holds('boss')(contact);
+
+/**
+ * Every recovery still under way: a decision-maker or boss who is leaving, or who left and whose
+ * successor has not been named, met outside the office and given the account history — or who left
+ * under 90 days ago with playbook steps still open. "A departure is a state, not an event."
+ */
+export function recoveriesUnderWay(input: AccountRiskInput, today: LocalDay): Recovery[] {
+  const byId = new Map(input.contacts.map((contact) => [contact.id, contact]));
+  const recoveries: Recovery[] = [];
+  for (const leaver of input.contacts) {
+    if (leaver.status === 'active' || !isKeyContact(leaver)) continue;
+    const named = leaver.replacement_contact_id === null ? undefined : byId.get(leaver.replacement_contact_id);
+    const successor = named && named.status !== 'left' ? named : null;
+    const steps = input.recovery_steps.filter((step) => step.departed_contact_id === leaver.id);
+    const stepsDone = steps.filter((step) => step.done_at !== null).length;
+    const met = successor !== null && successor.last_outside_meeting_at !== null;
+    const presented = steps.some((step) => step.step === 'history_report' && step.done_at !== null && step.closed_reason === null);
+    const openSteps = steps.filter((step) => step.done_at === null).sort((a, b) => a.due_on.localeCompare(b.due_on));
+    const firstOpenStep = openSteps[0]?.description;
+    let floor: ScoreLevel | null;
+    let nextStep: string;
+    if (leaver.status === 'leaving') {
+      floor = successor && met ? 'watch' : 'at_risk';
+      nextStep = !successor
+        ? `Ask ${leaver.name} who will take over, and for an introduction`
+        : !met
+          ? `Meet ${successor.name} outside the office before ${leaver.name} hands over`
+          : (firstOpenStep ?? `Keep ${successor.name} close until ${leaver.name} has gone`);
+    } else {
+      const daysSinceLeft = leaver.left_on ? today.daysSinceDate(leaver.left_on) : 0;
+      const recent = daysSinceLeft <= recoveryWindowDays;
+      const nobodyDecides = holds('decision_maker')(leaver) && activeWith(input, 'decision_maker').length === 0;
+      if (nobodyDecides) floor = 'critical';
+      else if (!successor) floor = recent ? 'at_risk' : null;
+      // A departure from before the playbook existed, long past, is history rather than a live recovery.
+      else if (!met || !presented) floor = recent || steps.length > 0 ? 'at_risk' : null;
+      else floor = recent && openSteps.length > 0 ? 'watch' : null;
+      nextStep = !successor
+        ? `Find out who decides in ${leaver.name}'s place, introduce yourself and offer help`
+        : !met
+          ? `Have coffee with ${successor.name} outside the office, as soon as possible`
+          : !presented
+            ? `Present the account history to ${successor.name}`
+            : (firstOpenStep ?? 'Finish the recovery playbook');
+    }
+    if (floor === null) continue;
+    recoveries.push({ leaver, successor, met, presented, steps_done: stepsDone, steps_total: steps.length, floor, next_step: nextStep });
+  }
+  return recoveries;
+}
+
+function describeRecovery(recovery: Recovery, today: LocalDay): string {
+  const { leaver, successor } = recovery;
+  const parts: string[] = [];
+  if (leaver.status === 'leaving') {
+    const days = leaver.leaving_on ? -today.daysSinceDate(leaver.leaving_on) : null;
+    parts.push(
+      `${leaver.name} (${roleName(holds('decision_maker')(leaver) ? 'decision_maker' : 'boss')}) is leaving` +
+        (leaver.leaving_on ? ` on ${formatDate(leaver.leaving_on)}${days !== null && days > 0 ? ` (in ${plural(days, 'day')})` : ''}` : ''),
+    );
+  } else {
+    const days = leaver.left_on ? today.daysSinceDate(leaver.left_on) : null;
+    parts.push(`${leaver.name} left${days === null ? '' : days === 0 ? ' today' : ` ${plural(days, 'day')} ago`}`);
+  }
+  if (!successor) parts.push(leaver.status === 'leaving' ? 'no successor named yet' : 'nobody named in their place yet');
+  else if (!recovery.met) parts.push(`${successor.name} not met outside the office yet`);
+  else if (leaver.status === 'left' && !recovery.presented) parts.push(`${successor.name} met, the account history not presented yet`);
+  else parts.push(`${successor.name} met outside the office`);
+  if (recovery.steps_total > 0) parts.push(`${recovery.steps_done} of ${plural(recovery.steps_total, 'recovery step')} done`);
+  return `${parts.join('; ')}.`;
 }
 
 export const riskRules: RiskRule[] = [
@@ -260,7 +386,7 @@ export const riskRules: RiskRule[] = [
         .filter((contact) => contact.started_in_role_on !== null && today.daysSinceDate(contact.started_in_role_on) < newInRoleDays)
         .filter((contact) => contact.touchpoint_count < 2)
         .map((contact) => ({
-          message: `${contact.name} became decision-maker on ${formatDate(contact.started_in_role_on!)} and we have met them ${contact.touchpoint_count === 0 ? 'not at all' : 'only once'}.`,
+          message: `${contact.name} ${today.daysSinceDate(contact.started_in_role_on!) < 0 ? 'becomes' : 'became'} decision-maker on ${formatDate(contact.started_in_role_on!)} and we have met them ${contact.touchpoint_count === 0 ? 'not at all' : 'only once'}.`,
           contact_id: contact.id,
         })),
   },
@@ -318,6 +444,50 @@ export const riskRules: RiskRule[] = [
       ];
     },
   },
+  {
+    code: 'recovery_in_progress',
+    severity: 'high',
+    weight: 15,
+    label: 'Recovery in progress',
+    next_action: 'Work through the recovery playbook on the account page.',
+    evaluate: (input, today) =>
+      recoveriesUnderWay(input, today).map((recovery) => ({
+        message: describeRecovery(recovery, today),
+        contact_id: recovery.leaver.id,
+        // Met and briefed, a few steps left: worth watching, no longer an alarm.
+        ...(recovery.floor === 'watch' ? { severity: 'medium' as const } : {}),
+        next_action: `${recovery.next_step}.`,
+      })),
+  },
+  {
+    code: 'complaint_unresolved',
+    severity: 'medium',
+    weight: 15,
+    label: 'Complaint unresolved',
+    next_action: 'Call them today: agree there is a problem, fix it fast, and say when you will follow up.',
+    evaluate(input, today) {
+      const decisionMakerIds = new Set(input.contacts.filter(holds('decision_maker')).map((contact) => contact.id));
+      const stalled = input.open_complaints
+        .map((complaint) => {
+          const age = today.daysSinceDate(complaint.raised_on);
+          const problem = complaint.acknowledged_on === null && age > complaintAcknowledgeDays ? 'not been acknowledged' : age > complaintResolveDays ? 'not been resolved' : null;
+          return { complaint, age, problem, fromDecisionMaker: complaint.contact_id !== null && decisionMakerIds.has(complaint.contact_id) };
+        })
+        .filter((entry) => entry.problem !== null)
+        // The gravest first: a decision-maker's, then the oldest.
+        .sort((a, b) => Number(b.fromDecisionMaker) - Number(a.fromDecisionMaker) || b.age - a.age);
+      const first = stalled[0];
+      if (!first) return [];
+      const more = stalled.length > 1 ? ` (and ${plural(stalled.length - 1, 'more complaint')})` : '';
+      return [
+        {
+          message: `The complaint “${first.complaint.description}”${first.complaint.contact_name ? ` from ${first.complaint.contact_name}` : ''}, raised ${plural(first.age, 'day')} ago, has ${first.problem}${more}.`,
+          ...(first.complaint.contact_id ? { contact_id: first.complaint.contact_id } : {}),
+          ...(stalled.some((entry) => entry.fromDecisionMaker) ? { severity: 'high' as const } : {}),
+        },
+      ];
+    },
+  },
 ];
 
 export const riskRuleByCode = new Map(riskRules.map((rule) => [rule.code, rule]));
@@ -325,11 +495,21 @@ export const riskRuleByCode = new Map(riskRules.map((rule) => [rule.code, rule])
 /** This module, whose text decides every assessment (risk-cache.ts fingerprints it). */
 export const riskRulesModule = import.meta.url;
 
-export type RiskLevel = 'ok' | 'watch' | 'at_risk' | 'critical';
-export const riskLevels: RiskLevel[] = ['ok', 'watch', 'at_risk', 'critical'];
+/** The levels a score falls into, and "getting_started" for a new account whose chain is not mapped yet. */
+export type RiskLevel = ScoreLevel | 'getting_started';
+export const riskLevels: RiskLevel[] = [...scoreLevels, 'getting_started'];
 
-export function levelFor(score: number): RiskLevel {
+export function levelFor(score: number): ScoreLevel {
   return score >= 80 ? 'critical' : score >= 50 ? 'at_risk' : score >= 20 ? 'watch' : 'ok';
+}
+
+/** The flags that say a key contact is going or gone: they count from an account's first day. */
+const departureCodes = new Set(['key_contact_leaving', 'key_contact_left_unreplaced', 'recovery_in_progress']);
+const severityRank: Record<Severity, number> = { high: 3, medium: 2, low: 1 };
+
+/** Mapped: someone still there decides, and we know at least two people. */
+function chainMapped(input: AccountRiskInput): boolean {
+  return activeWith(input, 'decision_maker').length > 0 && input.contacts.filter(isActive).length >= 2;
 }
 
 export interface Flag extends RaisedFlag {
@@ -352,21 +532,27 @@ export interface AccountRisk {
 /** Scores one account: each rule counts its weight once, whatever number of flags it raises; capped at 100. */
 export function assessAccount(input: AccountRiskInput, clock: RiskClock): AccountRisk {
   const today = new LocalDay(clock);
-  const flags: Flag[] = [];
+  const flags: (Flag & { weight: number })[] = [];
   let score = 0;
   for (const rule of riskRules) {
     const raised = rule.evaluate(input, today);
     if (raised.length === 0) continue;
     score += rule.weight;
     for (const flag of raised)
-      flags.push({ code: rule.code, severity: rule.severity, label: rule.label, next_action: rule.next_action, ...flag });
+      flags.push({ code: rule.code, severity: rule.severity, label: rule.label, next_action: rule.next_action, weight: rule.weight, ...flag });
   }
+  // A departure holds the level up until the account is safe again (the floor table in the README).
+  for (const recovery of recoveriesUnderWay(input, today)) score = Math.max(score, lowestScoreOf[recovery.floor]);
   score = Math.min(100, score);
+  const onboarding =
+    today.daysSinceInstant(input.account.created_at) < onboardingDays && !chainMapped(input) && !flags.some((flag) => departureCodes.has(flag.code));
+  // Listed by severity, then weight, everywhere (the sort is stable: a rule's flags keep their order).
+  flags.sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || b.weight - a.weight);
   return {
     account_id: input.account.id,
     score,
-    level: levelFor(score),
-    flags,
+    level: onboarding ? 'getting_started' : levelFor(score),
+    flags: flags.map(({ weight: _weight, ...flag }) => flag),
     decision_maker_meeting: decisionMakerMeeting(input, today),
     warm_contacts: input.contacts
       .filter(isActive)

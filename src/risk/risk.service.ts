@@ -10,6 +10,7 @@ import {
   type AccountRiskInput,
   LocalDay,
   type OverdueItem,
+  type RecoveryStep,
   type RiskClock,
   type RiskContact,
   assessAccount,
@@ -43,7 +44,8 @@ const accountsPerRound = 5000;
 /**
  * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
  * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
- * four more for their inputs (contacts, roles, late promises, late complaint follow-ups) and the
+ * six more for their inputs (contacts, roles, late promises, late complaint follow-ups, recovery
+ * steps, unresolved complaints) and the
  * writes that remember the fresh assessments. Holds every assessment in memory: for lists a person
  * reads whole (a team, a digest); dashboards page in the database instead (riskDashboard).
  */
@@ -79,8 +81,11 @@ export async function assessAccounts(db: DbOrTx, scope: AccountScope, clock: Ris
       account: { id: row.id, name: row.name, owner_id: row.owner_id, owner_name: row.owner_name, status: row.status, meeting_cadence_days: row.meeting_cadence_days },
       risk: computed.get(row.id) ?? recalledRisk(row.cached_risk!),
     }))
-    .sort((a, b) => b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
+    // Accounts still being mapped come after the real risks, whatever their score.
+    .sort((a, b) => onboardingLast(a) - onboardingLast(b) || b.risk.score - a.risk.score || a.account.name.localeCompare(b.account.name));
 }
+
+const onboardingLast = (row: AccountWithRisk) => (row.risk.level === 'getting_started' ? 1 : 0);
 
 /**
  * Makes sure every account in scope has its assessment remembered for the viewer's zone and day,
@@ -148,23 +153,67 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       .where('archived', '=', 0)
       .execute(),
     db.selectFrom('contact_roles').select(['contact_id', 'role']).where(isOneOf(db, 'account_id', accountIds)).execute(),
+    // Late promises other than playbook steps, and every step of the recovery playbooks (found
+    // through who is leaving or left, by index): one statement.
     db
       .selectFrom('commitments')
       .leftJoin('contacts', 'contacts.id', 'commitments.contact_id')
-      .select(['commitments.account_id', 'commitments.description', 'commitments.due_on', 'commitments.contact_id', 'contacts.name as contact_name'])
+      .select([
+        'commitments.account_id',
+        'commitments.description',
+        'commitments.due_on',
+        'commitments.contact_id',
+        'contacts.name as contact_name',
+        'commitments.departed_contact_id',
+        'commitments.playbook_step as step',
+        'commitments.done_at',
+        'commitments.closed_reason',
+        'commitments.source',
+      ])
       .where(isOneOf(db, 'commitments.account_id', accountIds))
       .where('commitments.done_at', 'is', null)
       .where('commitments.due_on', '<', today)
-      .orderBy('commitments.due_on')
+      .where('commitments.departed_contact_id', 'is', null)
+      .unionAll(
+        db
+          .selectFrom('commitments')
+          .leftJoin('contacts', 'contacts.id', 'commitments.contact_id')
+          .select([
+            'commitments.account_id',
+            'commitments.description',
+            'commitments.due_on',
+            'commitments.contact_id',
+            'contacts.name as contact_name',
+            'commitments.departed_contact_id',
+            'commitments.playbook_step as step',
+            'commitments.done_at',
+            'commitments.closed_reason',
+            'commitments.source',
+          ])
+          .where('commitments.departed_contact_id', 'in', (eb) =>
+            eb.selectFrom('contacts as departed').select('departed.id').where('departed.status', 'in', ['leaving', 'left']).where(isOneOf(db, 'departed.account_id', accountIds)),
+          ),
+      )
+      .orderBy('due_on')
       .execute(),
+    // Complaints not yet verified whose follow-up is late, or not yet resolved at all.
     db
       .selectFrom('complaints')
       .leftJoin('contacts', 'contacts.id', 'complaints.contact_id')
-      .select(['complaints.account_id', 'complaints.issue as description', 'complaints.follow_up_due_on as due_on', 'complaints.contact_id', 'contacts.name as contact_name'])
+      .select([
+        'complaints.account_id',
+        'complaints.issue as description',
+        'complaints.follow_up_due_on as due_on',
+        'complaints.raised_on',
+        'complaints.acknowledged_on',
+        'complaints.resolved_on',
+        'complaints.contact_id',
+        'contacts.name as contact_name',
+      ])
       .where(isOneOf(db, 'complaints.account_id', accountIds))
       .where('complaints.verified_on', 'is', null)
-      .where('complaints.follow_up_due_on', '<', today)
-      .orderBy('complaints.follow_up_due_on')
+      .where((eb) => eb.or([eb('complaints.follow_up_due_on', '<', today), eb('complaints.resolved_on', 'is', null)]))
+      .orderBy('complaints.raised_on')
       .execute(),
   ]);
 
@@ -173,8 +222,23 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
   for (const row of contacts) riskContacts.set(row.id, Object.assign(row, { roles: [] as ContactRole[] }));
   for (const row of roles) riskContacts.get(row.contact_id)?.roles.push(row.role as ContactRole);
   const contactsOf = groupBy([...riskContacts.values()], (contact) => contact.account_id);
-  const commitmentsOf = groupBy(commitments, (row) => row.account_id);
-  const complaintsOf = groupBy(complaints, (row) => row.account_id);
+  // A complaint's follow-up is late under its own rule (complaint_follow_up_overdue), not twice.
+  const commitmentsOf = groupBy(
+    commitments.filter((row) => row.done_at === null && row.due_on < today && row.source !== 'complaint'),
+    (row) => row.account_id,
+  );
+  const stepsOf = groupBy(
+    commitments.filter((row) => row.departed_contact_id !== null),
+    (row) => row.account_id,
+  );
+  const complaintsOf = groupBy(
+    complaints.filter((row) => row.due_on !== null && row.due_on < today),
+    (row) => row.account_id,
+  );
+  const openComplaintsOf = groupBy(
+    complaints.filter((row) => row.resolved_on === null),
+    (row) => row.account_id,
+  );
   const assessed = new Map<number, AccountRisk>();
   for (const account of stale) {
     const input: AccountRiskInput = {
@@ -183,6 +247,8 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       last_touchpoint_at: account.last_touchpoint_at,
       overdue_commitments: (commitmentsOf.get(account.id) ?? []) as OverdueItem[],
       overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
+      recovery_steps: (stepsOf.get(account.id) ?? []) as RecoveryStep[],
+      open_complaints: openComplaintsOf.get(account.id) ?? [],
     };
     assessed.set(account.id, assessAccount(input, clock));
   }

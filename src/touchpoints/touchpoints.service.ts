@@ -4,7 +4,7 @@ import { type Contact, createContact, updateContact } from '../contacts/contacts
 import { ValidationFailed } from '../http/errors.js';
 import { inPart } from '../http/validation.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { startLeavingPlaybook } from '../playbook/playbook.service.js';
+import { startLeavingPlaybook, tickStepsForSuccessorMet } from '../playbook/playbook.service.js';
 import { answerGaps } from './gap-prompts.js';
 import type { Paging } from '../http/pagination.js';
 import type { CurrentUser } from '../users/users.service.js';
@@ -104,6 +104,7 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
       .execute();
 
   await recordTouchSummaries(db, accountId, participantIds, input);
+  await tickStepsForSuccessorMet(db, clock, accountId, participantIds, input);
   const [touchpoint] = await withParticipants(db, [await db.selectFrom('touchpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow()]);
   return { touchpoint: touchpoint!, created, updated };
 }

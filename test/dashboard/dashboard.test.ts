@@ -27,7 +27,7 @@ beforeAll(async () => {
   await t.make.touchpoint(rep, healthy.id, { contact_ids: people.map((p) => p.id), kind: 'coffee', location: 'outside_office', occurred_at: '2026-11-20T12:00:00Z' });
   ids.healthy = healthy.id;
 
-  const neglected = await t.make.account(rep, { name: 'Cedar Ridge Schools' });
+  const neglected = await t.make.account(rep, { name: 'Cedar Ridge Schools', openedDaysAgo: 20 });
   await t.make.contact(rep, neglected.id, { name: 'Angela Brooks', roles: ['decision_maker'] });
   ids.neglected = neglected.id;
 
@@ -37,8 +37,8 @@ beforeAll(async () => {
   await t.make.touchpoint(rep, dueSoon.id, { contact_ids: [olivia.id, ben.id], kind: 'coffee', location: 'outside_office', occurred_at: '2026-10-27T12:00:00Z' });
   ids.dueSoon = dueSoon.id;
 
-  ids.teammates = (await t.make.account(teammate, { name: 'Oakwood Senior Living' })).id;
-  ids.outsiders = (await t.make.account(outsider, { name: 'Elsewhere Inc' })).id;
+  ids.teammates = (await t.make.account(teammate, { name: 'Oakwood Senior Living', openedDaysAgo: 60 })).id;
+  ids.outsiders = (await t.make.account(outsider, { name: 'Elsewhere Inc', openedDaysAgo: 60 })).id;
 });
 afterAll(() => t.close());
 

@@ -25,9 +25,12 @@ beforeAll(async () => {
   const southManager = await t.make.user({ role: 'manager', name: 'South Manager' });
   const outsider = await t.make.user({ name: 'South Rep', manager: southManager });
 
-  // Critical: nothing known at all.
+  // Critical: nothing known at all, opened months ago.
   ids.empty = (await t.make.account(sam, { name: 'Empty Co' })).id;
-  // At risk (60): the decision-maker is leaving this Friday, a promise is late, a complaint's follow-up is late.
+  await t.db.updateTable('accounts').set({ created_at: '2026-09-01T09:00:00.000Z' }).where('id', '=', ids.empty).execute();
+  // Opened today, nothing mapped yet: getting started, not at risk.
+  ids.fresh = (await t.make.account(sam, { name: 'Fresh Start' })).id;
+  // At risk (75): the decision-maker is leaving this Friday with no successor named, a promise is late, a complaint's follow-up is late.
   const harbor = await coveredAccount(t, riley, 'Harbor Dental');
   ids.harbor = harbor.account.id;
   await t.make.contact(riley, harbor.account.id, { name: 'Priya Shah', roles: ['champion'], birthday: '1980-11-25' });
@@ -67,28 +70,32 @@ describe("a manager's digest for a fixed week", () => {
   it('is for the ISO week in the manager’s zone, named in the subject', () => {
     expect(digest.week).toEqual({ id: '2026-W48', starts_on: '2026-11-23', ends_on: '2026-11-29', label: '23–29 Nov 2026' });
     expect(digest.subject).toBe('Team risk digest 2026-W48 (23–29 Nov 2026): 3 accounts at risk');
+    expect(digest.accounts_at_risk.rows.map((row) => row.account_name)).not.toContain('Fresh Start');
     expect(digest.is_empty).toBe(false);
   });
 
   it('lists the team’s accounts at risk or critical, riskiest first, with owner, level, flags in words and a link', () => {
     expect(digest.accounts_at_risk.rows.map((row) => [row.account_name, row.owner_name, row.level, row.score])).toEqual([
       ['Empty Co', 'Sam Rep', 'critical', 100],
-      ['Harbor Dental', 'Riley Rep', 'at_risk', 60],
+      ['Harbor Dental', 'Riley Rep', 'at_risk', 75],
       ['Coastal Labs', 'Riley Rep', 'at_risk', 55],
     ]);
     const harbor = digest.accounts_at_risk.rows[1]!;
     expect(harbor.url).toBe(`${baseUrl}/accounts/${ids.harbor}`);
+    // By severity, then weight.
     expect(harbor.flags.map((flag) => flag.message)).toEqual([
       'Harbor Dental Decider (decision-maker) is leaving on 27 Nov 2026.',
-      '“Send the service contract quote” for Harbor Dental User was due 18 Nov 2026 — 5 days late.',
+      'Harbor Dental Decider (decision-maker) is leaving on 27 Nov 2026 (in 4 days); no successor named yet; 1 of 3 recovery steps done.',
       'Follow-up on the complaint “Toner delivered to the wrong site” was due 20 Nov 2026 — 3 days late.',
+      '“Send the service contract quote” for Harbor Dental User was due 18 Nov 2026 — 5 days late.',
     ]);
+    expect(harbor.next_action).toBe('Meet the successor before the handover, ask the leaver for an introduction and where they are going.');
   });
 
   it('says what changed since last week’s snapshot: riskier and recovered', () => {
     expect(digest.changes?.compared_with).toBe('2026-W47');
     expect(digest.changes?.riskier).toEqual([
-      expect.objectContaining({ account_name: 'Harbor Dental', previous_level: 'ok', level: 'at_risk', new_flags: ['Key contact leaving', 'Promise overdue', 'Complaint follow-up overdue'] }),
+      expect.objectContaining({ account_name: 'Harbor Dental', previous_level: 'ok', level: 'at_risk', new_flags: ['Key contact leaving', 'Recovery in progress', 'Complaint follow-up overdue', 'Promise overdue'] }),
     ]);
     expect(digest.changes?.recovered).toEqual([
       expect.objectContaining({ account_name: 'Bright Smiles', previous_level: 'critical', level: 'ok', cleared_flags: ['No decision-maker', 'Single-threaded', 'Gone quiet'] }),
@@ -103,7 +110,16 @@ describe("a manager's digest for a fixed week", () => {
 
   it('names key contacts leaving this week and how far their playbook has got', () => {
     expect(digest.departures).toEqual([
-      expect.objectContaining({ contact_name: 'Harbor Dental Decider', account_name: 'Harbor Dental', status: 'leaving', on: '2026-11-27', roles: ['decision_maker'], playbook: { done: 1, total: 3 } }),
+      expect.objectContaining({
+        contact_name: 'Harbor Dental Decider',
+        account_name: 'Harbor Dental',
+        status: 'leaving',
+        on: '2026-11-27',
+        roles: ['decision_maker'],
+        successor: null,
+        playbook: { done: 1, total: 3 },
+        next_action: 'Ask Harbor Dental Decider who will take over, and for an introduction.',
+      }),
     ]);
   });
 
@@ -117,8 +133,9 @@ describe("a manager's digest for a fixed week", () => {
     expect(digest.reps.map(({ name, accounts, at_risk, overdue_meetings }) => ({ name, accounts, at_risk, overdue_meetings }))).toEqual([
       { name: 'Quinn New', accounts: 0, at_risk: 0, overdue_meetings: 0 },
       { name: 'Riley Rep', accounts: 2, at_risk: 2, overdue_meetings: 0 },
-      { name: 'Sam Rep', accounts: 3, at_risk: 1, overdue_meetings: 1 },
+      { name: 'Sam Rep', accounts: 4, at_risk: 1, overdue_meetings: 1 },
     ]);
+    expect(digest.getting_started).toEqual([{ owner_name: 'Sam Rep', accounts: 1 }]);
   });
 
   it('renders the same content as HTML and plain text', async () => {
@@ -127,12 +144,14 @@ describe("a manager's digest for a fixed week", () => {
     for (const part of [email.html, email.text]) {
       expect(part).toContain('Harbor Dental Decider (decision-maker) is leaving on 27 Nov 2026.');
       expect(part).toContain('Recovery playbook: 1 of 3 steps done.');
+      expect(part).toContain('Ask Harbor Dental Decider who will take over, and for an introduction.');
+      expect(part).toContain('Still being mapped (new accounts, not counted as at risk): Sam Rep 1.');
       expect(part).toContain('23 days overdue');
       expect(part).not.toContain('Outsider Inc');
     }
     expect(email.html).toContain('Since last week (2026-W47)');
     expect(email.text).toContain('SINCE LAST WEEK (2026-W47)');
-    expect(email.text).toContain('* Sam Rep: 3 accounts, 1 at risk, 1 overdue meeting\n');
+    expect(email.text).toContain('* Sam Rep: 4 accounts, 1 at risk, 1 overdue meeting\n');
     expect(email.text.indexOf('* Empty Co')).toBeLessThan(email.text.indexOf('* Harbor Dental'));
     expect(email.text.indexOf('* Harbor Dental')).toBeLessThan(email.text.indexOf('* Coastal Labs'));
     // Nothing for a mail client to fetch: no stylesheets, no images, every link absolute.

@@ -28,7 +28,7 @@ beforeEach(() => {
 async function team(name: string) {
   const manager = await t.make.user({ role: 'manager', name: `${name} Manager`, email: `${name.toLowerCase()}@example.com` });
   const rep = await t.make.user({ name: `${name} Rep`, manager });
-  const critical = await t.make.account(rep, { name: `${name} Unknowns` });
+  const critical = await t.make.account(rep, { name: `${name} Unknowns`, openedDaysAgo: 60 });
   await coveredAccount(t, rep, `${name} Covered`);
   return { manager, rep, critical };
 }

@@ -14,8 +14,8 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   t = await createTestApp({ mailer: smtp.mailer() });
   people = await twoTeams(t);
-  northAccountId = (await t.make.account(people.rep, { name: 'North Unknowns' })).id;
-  await t.make.account(people.outsider, { name: 'South Secrets' });
+  northAccountId = (await t.make.account(people.rep, { name: 'North Unknowns', openedDaysAgo: 60 })).id;
+  await t.make.account(people.outsider, { name: 'South Secrets', openedDaysAgo: 60 });
 });
 afterAll(async () => {
   await t.close();

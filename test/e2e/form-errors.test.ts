@@ -58,7 +58,7 @@ it('a touchpoint whose new person has no name: the error sits beside that row an
 
 it('a departure without a date: announced, linked and described', async () => {
   await page.goto(`/contacts/${await t.contactId('Maria Lopez')}/departure`);
-  await page.getByLabel('Leaving date').fill('');
+  await page.getByLabel('The day they leave, or the day they left').fill('');
   await page.getByRole('button', { name: 'Save and start the playbook' }).click();
   const errors = await announcedErrors(page);
   expect(errors.links.length).toBeGreaterThan(0);

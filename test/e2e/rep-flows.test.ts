@@ -40,13 +40,13 @@ describe.each(cases)('a rep at $size size', ({ size, account, known, newcomer, l
     await page.getByRole('table').getByRole('link', { name: leaver }).click();
     await page.getByRole('link', { name: 'Leaving or left?' }).click();
 
-    await page.getByLabel('Leaving date').fill('2026-11-20');
+    await page.getByLabel('The day they leave, or the day they left').fill('2026-11-20');
     await page.getByLabel('Surprise').check();
     await page.getByLabel('Where are they going?').fill(destination);
     await page.getByRole('button', { name: 'Save and start the playbook' }).click();
 
     await page.waitForURL(`**/accounts/${await t.accountId(leaverAccount)}#playbook`);
-    await expect(page.getByRole('status').textContent()).resolves.toContain(`${leaver} marked as left`);
+    await expect(page.getByRole('status').textContent()).resolves.toContain(`${leaver} recorded as left on 20 Nov 2026`);
     const playbook = page.getByRole('region', { name: 'Recovery playbook' });
     await playbook.getByRole('heading', { name: new RegExp(`${leaver} left — 0 of \\d+ steps done`) }).waitFor();
 

@@ -39,6 +39,8 @@ function healthyAccount(overrides: Partial<AccountRiskInput> = {}): AccountRiskI
     last_touchpoint_at: daysAgo(5),
     overdue_commitments: [],
     overdue_complaint_follow_ups: [],
+    recovery_steps: [],
+    open_complaints: [],
     ...overrides,
   };
 }

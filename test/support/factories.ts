@@ -36,8 +36,10 @@ export function factories(db: DbOrTx, clock: Clock) {
       return { manager, rep };
     },
 
-    account(owner: CurrentUser, overrides: Partial<{ name: string; meeting_cadence_days: number; status: 'prospect' | 'customer' | 'former' }> = {}) {
-      return createAccount(db, clock, owner, { name: overrides.name ?? `Account ${next()}`, status: overrides.status ?? 'customer', meeting_cadence_days: overrides.meeting_cadence_days });
+    /** An account opened now, or `openedDaysAgo` (past its first 14 days of onboarding, say). */
+    account(owner: CurrentUser, overrides: Partial<{ name: string; meeting_cadence_days: number; status: 'prospect' | 'customer' | 'former'; openedDaysAgo: number }> = {}) {
+      const openedAt = overrides.openedDaysAgo ? { now: () => new Date(clock.now().getTime() - overrides.openedDaysAgo! * 86_400_000) } : clock;
+      return createAccount(db, openedAt, owner, { name: overrides.name ?? `Account ${next()}`, status: overrides.status ?? 'customer', meeting_cadence_days: overrides.meeting_cadence_days });
     },
 
     contact(owner: CurrentUser, accountId: number, overrides: Partial<NewContactInput> = {}) {

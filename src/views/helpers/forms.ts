@@ -26,5 +26,6 @@ export const concat = (...parts: unknown[]) => parts.slice(0, -1).map(String).jo
 
 export const or = (...values: unknown[]) => values.slice(0, -1).find(Boolean) ?? values[values.length - 2];
 export const not = (value: unknown) => !value;
+export const startsWith = (text: unknown, prefix: unknown) => typeof text === 'string' && text.startsWith(String(prefix));
 export const add = (a: unknown, b: unknown) => Number(a) + Number(b);
 export const lt = (a: unknown, b: unknown) => Number(a) < Number(b);

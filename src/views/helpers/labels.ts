@@ -14,6 +14,7 @@ const labels: Record<string, string> = {
   surprise: 'Surprise',
   in_person: 'In person',
   at_risk: 'At risk',
+  getting_started: 'Getting started',
   reports_to_contact_id: 'Reports to',
   replacement_contact_id: 'Replaced by',
 };
