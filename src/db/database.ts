@@ -7,7 +7,7 @@ import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.tabl
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
-import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
+import type { DeletedTouchpointsTable, TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
 
 export interface Database {
@@ -19,6 +19,7 @@ export interface Database {
   contact_roles: ContactRolesTable;
   touchpoints: TouchpointsTable;
   touchpoint_contacts: TouchpointContactsTable;
+  deleted_touchpoints: DeletedTouchpointsTable;
   commitments: CommitmentsTable;
   complaints: ComplaintsTable;
   complaint_categories: ComplaintCategoriesTable;

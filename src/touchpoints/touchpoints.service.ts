@@ -143,7 +143,7 @@ async function recordTouchSummaries(db: DbOrTx, accountId: number, contactIds: n
     .execute();
 }
 
-async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {
+export async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {
   if (rows.length === 0) return [];
   const participants = await db
     .selectFrom('touchpoint_contacts')
