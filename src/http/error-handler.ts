@@ -30,7 +30,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const message = known?.message ?? 'Something went wrong on our side. Nothing you typed was saved; please try again.';
     if (res.headersSent) return;
     if (isApi(req.path)) {
-      res.status(status).json({ error: { code, message, ...(known?.fields ? { fields: known.fields } : {}) } });
+      res.status(status).json({ error: { code, message, ...(known?.fields ? { fields: known.fields } : {}), ...known?.details } });
       return;
     }
     res.status(status).render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', status, message });

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { asArray, blankToUndefined, clearableDate, clearableText, entityId, optionalDate, optionalText } from '../http/fields.js';
-import { contactPatchSchema, newContactSchema } from '../contacts/contacts.schemas.js';
+import { contactPatchSchema, newContactRequestSchema } from '../contacts/contacts.schemas.js';
 import { gapAnswersSchema } from './gap-prompts.js';
 import { kindNeedsParticipants, participantsRequired, touchpointKinds, touchpointLocations } from './touchpoints.table.js';
 
@@ -42,7 +42,7 @@ function touchpointFields(zone: string) {
       next_step: optionalText(500),
       next_step_due_on: optionalDate,
       contact_updates: z.array(contactUpdateSchema).default([]),
-      new_contacts: z.array(newContactSchema).max(20).default([]),
+      new_contacts: z.array(newContactRequestSchema).max(20).default([]),
       gap_answers: gapAnswersSchema,
     });
 }
