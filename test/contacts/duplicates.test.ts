@@ -74,6 +74,11 @@ describe('one touchpoint form, one new person', () => {
     const maria = await t.make.contact(rep, acct.id, { name: 'Maria Lopez', roles: ['decision_maker'] });
     const form = await as.rep.agent.get(formOf(acct.id));
     expect(form.text).toContain('Who else has a say in the purchase?');
+    expect(form.text).toContain('list="people-typed-above"');
+    // Shown again after a failed save, the answers offer the new people typed above.
+    const failed = await as.rep.submit(formOf(acct.id), `/accounts/${acct.id}/touchpoints`, { kind: 'meeting', location: 'customer_office', contact_ids: String(maria.id), 'new_contacts[0][name]': 'Ken Ito', next_step_due_on: '2026-11-30' });
+    expect(failed.status).toBe(400);
+    expect(failed.text).toMatch(/<datalist id="people-typed-above">\s*<option value="Ken Ito"><\/option>/);
     const response = await as.rep.submit(formOf(acct.id), `/accounts/${acct.id}/touchpoints`, {
       kind: 'meeting',
       location: 'customer_office',
