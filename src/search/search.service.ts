@@ -49,7 +49,8 @@ const searchable = (text: string) =>
 const contactVector = sql.raw(searchable(`coalesce(contacts.name, '') || ' ' || coalesce(contacts.email, '') || ' ' || coalesce(contacts.title, '')`));
 const accountVector = sql.raw(searchable('accounts.name'));
 
-function matches(db: DbOrTx, table: 'contacts' | 'accounts', words: string[]): Expression<SqlBool> {
+/** The rows of `table` whose words start with each of `words`, through the full-text index. */
+export function matches(db: DbOrTx, table: 'contacts' | 'accounts', words: string[]): Expression<SqlBool> {
   if (isPostgres(db)) {
     const query = words.map((word) => `${word}:*`).join(' & ');
     return sql<SqlBool>`${table === 'contacts' ? contactVector : accountVector} @@ to_tsquery('simple', ${query})`;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchWords } from '../../src/search/search.service.js';
+import { CompiledQuery, sql } from 'kysely';
+import { isPostgres } from '../../src/db/dialect.js';
+import { matches, searchWords } from '../../src/search/search.service.js';
 import { type TestApp, createTestApp } from '../support/test-app.js';
 import { type ApiClient, type Session, sessionsAndClients, twoTeams } from '../support/scenarios.js';
 
@@ -105,6 +107,19 @@ describe('search', () => {
     const refused = await as.teammate.agent.get('/search?q=hele');
     expect(refused.text).toContain('Nobody and no account you can see matches');
     expect(refused.text).not.toContain('Dupont');
+  });
+
+  it('goes through the full-text index on either database', async () => {
+    for (const table of ['contacts', 'accounts'] as const) {
+      const query = t.db.selectFrom(table).select(`${table}.id`).where(matches(t.db, table, ['hele', 'dup'])).compile();
+      const plan = await t.db.transaction().execute(async (trx) => {
+        // The tables are tiny: make PostgreSQL show whether it could use the index at all.
+        if (isPostgres(t.db)) await sql`set local enable_seqscan = off`.execute(trx);
+        const explain = isPostgres(t.db) ? 'explain' : 'explain query plan';
+        return JSON.stringify((await trx.executeQuery(CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]))).rows);
+      });
+      expect(plan, table).toContain(isPostgres(t.db) ? `Bitmap Index Scan on ${table}_search` : `VIRTUAL TABLE INDEX`);
+    }
   });
 
   it('reads a query as the index does', () => {
