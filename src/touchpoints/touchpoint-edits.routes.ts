@@ -34,11 +34,12 @@ export function touchpointEditPages({ db, clock }: AppContext): Router {
     const viewer = viewerOf(req);
     const [account, contacts, history] = await Promise.all([
       getAccountForUser(db, viewer, touchpoint.account_id).catch(() => ({ id: touchpoint.account_id, name: 'the account' })),
-      listContactsForAccount(db, touchpoint.account_id),
+      listContactsForAccount(db, touchpoint.account_id, { includeArchived: true }),
       listAuditEvents(db, 'touchpoint', touchpoint.id),
     ]);
-    // Who can be ticked: everyone still there, and whoever took part even if they have left since.
-    const participants = contacts.filter((contact) => contact.status !== 'left' || touchpoint.contacts.some((taking) => taking.id === contact.id));
+    // Who can be ticked: everyone still there, and whoever took part even if they have left or been archived since.
+    const tookPart = (id: number) => touchpoint.contacts.some((taking) => taking.id === id);
+    const participants = contacts.filter((contact) => (contact.status !== 'left' && !contact.archived) || tookPart(contact.id));
     return {
       view: 'touchpoints/edit',
       data: { title: `Edit ${describe(touchpoint)} · ${account.name}`, account, touchpoint, participants, history, kinds: touchpointKinds, locations: touchpointLocations },
