@@ -72,6 +72,8 @@ export interface Subjects {
   reportAccountTouchpoints: number;
   /** The rep's accounts with one or two of their active contacts, for logging touchpoints. */
   writeTargets: { accountId: number; contactIds: number[] }[];
+  /** Full names of some of the rep's contacts, as a person would type them into the search box. */
+  searchNames: string[];
 }
 
 export async function findSubjects(db: Db): Promise<Subjects> {
@@ -96,7 +98,7 @@ export async function findSubjects(db: Db): Promise<Subjects> {
   const contacts = await db
     .selectFrom('contacts')
     .innerJoin('accounts', 'accounts.id', 'contacts.account_id')
-    .select(['contacts.id', 'contacts.account_id'])
+    .select(['contacts.id', 'contacts.account_id', 'contacts.name'])
     .where('accounts.owner_id', '=', rep.id)
     .where('accounts.archived', '=', 0)
     .where('contacts.status', '=', 'active')
@@ -111,6 +113,7 @@ export async function findSubjects(db: Db): Promise<Subjects> {
     reportAccountId: longest.account_id,
     reportAccountTouchpoints: longest.touchpoints,
     writeTargets: [...byAccount].map(([accountId, ids], index) => ({ accountId, contactIds: ids.slice(0, 1 + (index % 2)) })),
+    searchNames: [...new Set(contacts.filter((_, index) => index % 7 === 0).map((contact) => contact.name))].slice(0, 50),
   };
 }
 

@@ -92,6 +92,12 @@ export const httpScenarios: HttpScenario[] = [
     },
   },
   {
+    name: 'search one person by name (rep, API)',
+    target: { p99Ms: 50 },
+    status: 200,
+    requests: ({ rep, searchNames }) => searchNames.map((name) => api('GET', `/api/v1/search?q=${encodeURIComponent(name)}`, rep.token)),
+  },
+  {
     name: 'printable report, ~500 touchpoints (rep)',
     target: {},
     status: 200,

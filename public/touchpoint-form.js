@@ -16,3 +16,14 @@ if (form) {
     if (place) place.checked = true;
   });
 }
+
+// The gap questions offer the new people typed above ("Met someone new?"), so the same person is
+// not typed twice; the server treats the same name in one form as one person anyway.
+const typedAbove = document.getElementById('people-typed-above');
+if (form && typedAbove) {
+  const newNames = () => [...form.querySelectorAll('input[name^="new_contacts["][name$="[name]"]')].map((input) => input.value.trim()).filter(Boolean);
+  form.addEventListener('input', (event) => {
+    if (!/^new_contacts\[.+\]\[name\]$/.test(event.target.name ?? '')) return;
+    typedAbove.replaceChildren(...[...new Set(newNames())].map((name) => Object.assign(document.createElement('option'), { value: name })));
+  });
+}

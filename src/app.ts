@@ -18,6 +18,9 @@ import { setUpViews } from './views/setup.js';
 import { accountsApi, accountsPages } from './accounts/accounts.routes.js';
 import { contactsApi, contactsPages } from './contacts/contacts.routes.js';
 import { touchpointsApi, touchpointsPages } from './touchpoints/touchpoints.routes.js';
+import { touchpointEditPages, touchpointEditsApi } from './touchpoints/touchpoint-edits.routes.js';
+import { searchApi, searchPages } from './search/search.routes.js';
+import { contactMergeApi, contactMergePages } from './contacts/contact-merge.routes.js';
 import { adminPages, loginPages, meApi, settingsPages } from './users/users.routes.js';
 import { dashboardPages } from './dashboard/dashboard.routes.js';
 import { playbookApi, playbookPages } from './playbook/playbook.routes.js';
@@ -73,6 +76,7 @@ export function createApp(dependencies: AppDependencies): Express {
   api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx), riskApi(ctx), playbookApi(ctx));
   api.use(complaintsApi(ctx), commitmentsApi(ctx));
   api.use(digestApi(ctx));
+  api.use(touchpointEditsApi(ctx), searchApi(ctx), contactMergeApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
@@ -108,6 +112,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
   app.use(reportsPages(ctx));
   app.use(digestPages(ctx));
+  app.use(touchpointEditPages(ctx), searchPages(ctx), contactMergePages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);

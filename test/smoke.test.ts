@@ -40,6 +40,7 @@ it('opens every page as every role with the demo company loaded, and never fails
     contact_id: active.id,
   });
   expect(complaint.status).toBe(201);
+  const touchpoint = await t.db.selectFrom('touchpoints').select('id').where('account_id', '=', account.id).orderBy('id').executeTakeFirstOrThrow();
 
   const pages: Record<string, Record<Viewer, number>> = {
     '/accounts': everyone,
@@ -53,6 +54,8 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/complaints/insights': managersOnly,
     '/admin/users': adminsOnly,
     '/complaints/categories': adminsOnly,
+    '/search': everyone,
+    '/search?q=maria': everyone,
     [`/accounts/${account.id}`]: ownersAccount,
     [`/accounts/${account.id}?page=2`]: ownersAccount,
     [`/accounts/${account.id}/edit`]: ownersAccount,
@@ -67,6 +70,11 @@ it('opens every page as every role with the demo company loaded, and never fails
     [`/contacts/${active.id}/departure`]: ownersAccount,
     [`/contacts/${leaving.id}`]: ownersAccount,
     [`/contacts/${leaving.id}/departure`]: ownersAccount,
+    [`/contacts/${active.id}/merge`]: ownersAccount,
+    [`/contacts/${active.id}/merge?into_contact_id=${leaving.id}`]: ownersAccount,
+    [`/touchpoints/${touchpoint.id}/edit`]: ownersAccount,
+    [`/touchpoints/${touchpoint.id}/delete`]: ownersAccount,
+    [`/accounts/${account.id}/touchpoints/deleted`]: ownersAccount,
   };
 
   const expected: Record<string, number> = {};
@@ -82,4 +90,4 @@ it('opens every page as every role with the demo company loaded, and never fails
 
   const signedOut = await supertest(t.app).get('/login');
   expect(signedOut.status).toBe(200);
-});
+}, 60_000); // Some 40 pages for each of four viewers: more than the default budget on a busy machine.

@@ -2,7 +2,7 @@ import type { Generated, Selectable } from 'kysely';
 
 export interface AuditEventsTable {
   id: Generated<number>;
-  entity_type: 'contact' | 'account';
+  entity_type: 'contact' | 'account' | 'touchpoint';
   entity_id: number;
   account_id: number;
   user_id: number | null;

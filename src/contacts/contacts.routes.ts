@@ -10,14 +10,14 @@ import { parseIdParam } from '../http/fields.js';
 import { flash, handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validation.js';
 import { label } from '../views/helpers/labels.js';
-import { type ContactPatch, contactEditSchema, newContactSchema } from './contacts.schemas.js';
+import { type ContactPatch, contactEditSchema, newContactRequestSchema } from './contacts.schemas.js';
+import { addContact } from './duplicates.js';
 import { startLeavingPlaybook } from '../playbook/playbook.service.js';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import type { CurrentUser } from '../users/users.service.js';
 import {
   contactToJson,
-  createContact,
   getContactForUser,
   listContactsForAccount,
   setContactArchived,
@@ -67,8 +67,8 @@ export function contactsPages({ db, clock }: AppContext): Router {
       req,
       res,
       async () => {
-        const input = parseInput(newContactSchema, req.body);
-        const contact = await db.transaction().execute((trx) => createContact(trx, clock, viewer, accountId, input));
+        const input = parseInput(newContactRequestSchema, req.body);
+        const contact = await db.transaction().execute((trx) => addContact(trx, clock, viewer, accountId, input));
         flash(req, `${contact.name} added to the buying chain.`);
         res.redirect(`/accounts/${accountId}`);
       },
@@ -163,8 +163,8 @@ export function contactsApi({ db, clock }: AppContext): Router {
   router.post('/accounts/:id/contacts', async (req, res) => {
     const viewer = viewerOf(req);
     const account = await getAccountForUser(db, viewer, accountIdOf(req));
-    const input = parseInput(newContactSchema, req.body);
-    const contact = await db.transaction().execute((trx) => createContact(trx, clock, viewer, account.id, input));
+    const input = parseInput(newContactRequestSchema, req.body);
+    const contact = await db.transaction().execute((trx) => addContact(trx, clock, viewer, account.id, input));
     res.status(201).json(contactToJson(contact));
   });
 

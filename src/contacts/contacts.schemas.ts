@@ -34,6 +34,14 @@ export const newContactSchema = z.object({
   preferred_time: optionalText(100),
 });
 
+/**
+ * A new contact as a person adds one (form, API, "met someone new"): `allow_duplicate` adds a
+ * namesake of someone already at the account on purpose (see duplicates.ts).
+ */
+export const newContactRequestSchema = newContactSchema.extend({
+  allow_duplicate: z.preprocess((value) => value === true || value === 'true' || value === '1' || value === 'on', z.boolean()).optional(),
+});
+
 /** PATCH and the edit form: an absent field stays as it is; null or "" clears it. */
 export const contactPatchSchema = z.object({
   name: requiredText('Name').optional(),

@@ -8,7 +8,7 @@ import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { ImportRowsTable, ImportUploadsTable } from '../importer/importer.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
-import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
+import type { DeletedTouchpointsTable, TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, LoginThrottlesTable, PasswordResetsTable, SessionsTable, UsersTable } from '../users/users.table.js';
 
 export interface Database {
@@ -22,6 +22,7 @@ export interface Database {
   contact_roles: ContactRolesTable;
   touchpoints: TouchpointsTable;
   touchpoint_contacts: TouchpointContactsTable;
+  deleted_touchpoints: DeletedTouchpointsTable;
   commitments: CommitmentsTable;
   complaints: ComplaintsTable;
   complaint_categories: ComplaintCategoriesTable;

@@ -40,7 +40,8 @@ function planOf(table: TableMetadata, keys: ForeignKey[]): TablePlan {
 /** The application's tables (not Kysely's migration bookkeeping), every table after those it refers to. */
 async function tablesInDependencyOrder(db: Kysely<any>): Promise<TablePlan[]> {
   const [tables, keys] = await Promise.all([db.introspection.getTables(), foreignKeys(db)]);
-  const pending = new Map(tables.map((table) => [table.name, table]));
+  // SQLite's full-text tables (and their shadow tables) are derived from the rows and kept by triggers.
+  const pending = new Map(tables.filter((table) => !/_fts(_|$)/.test(table.name)).map((table) => [table.name, table]));
   const ordered: TablePlan[] = [];
   while (pending.size > 0) {
     const ready = [...pending.values()]

@@ -56,7 +56,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     if (status === 503) res.set('Retry-After', String(retryAfterSeconds));
     if (isApi(req.originalUrl)) {
-      res.status(status).json({ error: { code, message, ...(known?.fields ? { fields: known.fields } : {}) } });
+      res.status(status).json({ error: { code, message, ...(known?.fields ? { fields: known.fields } : {}), ...known?.details } });
       return;
     }
     res.status(status).render('error', { title: status === 404 ? 'Not found' : status === 503 ? 'Try again in a moment' : 'Something went wrong', status, message });

@@ -5,6 +5,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string>,
+    /** More members of the JSON error beside code, message and fields (e.g. existing_contact_id). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -29,8 +31,23 @@ export class Forbidden extends HttpError {
 }
 
 export class ValidationFailed extends HttpError {
-  constructor(fields: Record<string, string>, message = 'Some fields need attention.') {
-    super(400, 'validation_failed', message, fields);
+  constructor(fields: Record<string, string>, message = 'Some fields need attention.', kind: { status: number; code: string; details?: Record<string, unknown> } = { status: 400, code: 'validation_failed' }) {
+    super(kind.status, kind.code, message, fields, kind.details);
+  }
+
+  /** The same error about other field names (a part of a larger form), keeping its status and details. */
+  withFields(fields: Record<string, string>): ValidationFailed {
+    return new ValidationFailed(fields, this.message, { status: this.status, code: this.code, details: this.details });
+  }
+}
+
+/**
+ * What was typed may be someone already there ("Is this Tom Reed (influencer, added today)?"): a
+ * form asks, beside the field; the API answers 409 with `existing_contact_id`.
+ */
+export class PossibleDuplicate extends ValidationFailed {
+  constructor(field: string, question: string, existingContactId: number) {
+    super({ [field]: question }, question, { status: 409, code: 'possible_duplicate', details: { existing_contact_id: existingContactId } });
   }
 }
 

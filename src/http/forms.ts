@@ -18,7 +18,7 @@ export async function handleForm(
     const { view, data } = await rerender({ values: req.body, errors: error.fields ?? {} });
     // What the user typed wins over what the page would show; other forms on the page keep their values.
     const values = { ...((data as { values?: object }).values ?? {}), ...req.body };
-    res.status(400).render(view, { ...data, values, errors: error.fields ?? {}, formError: error.message });
+    res.status(error.status).render(view, { ...data, values, errors: error.fields ?? {}, formError: error.message, details: error.details });
   }
 }
 

@@ -27,7 +27,7 @@ export async function inPart<T>(prefix: string, work: () => Promise<T>, notFound
     return await work();
   } catch (error) {
     if (error instanceof ValidationFailed && error.fields)
-      throw new ValidationFailed(Object.fromEntries(Object.entries(error.fields).map(([key, message]) => [`${prefix}.${key}`, message])));
+      throw error.withFields(Object.fromEntries(Object.entries(error.fields).map(([key, message]) => [`${prefix}.${key}`, message])));
     if (error instanceof HttpError && error.status === 404) throw new ValidationFailed({ [prefix]: notFoundMessage });
     throw error;
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
-import { type Contact, createContact, getContactForUser, updateContact } from '../contacts/contacts.service.js';
+import { type Contact, getContactForUser, updateContact } from '../contacts/contacts.service.js';
+import { addContact, sameName } from '../contacts/duplicates.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import { ValidationFailed } from '../http/errors.js';
 import { inPart } from '../http/validation.js';
@@ -81,7 +82,7 @@ const roleFor: Record<Exclude<GapKey, 'successor'>, ContactRole> = {
  * decision-maker to their boss, names a successor. Returns who was created and who, as a user
  * met at the meeting, took part in it.
  */
-export async function answerGaps(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, answers: GapAnswers, context: string) {
+export async function answerGaps(db: DbOrTx, clock: Clock, user: CurrentUser, accountId: number, answers: GapAnswers, context: string, addedAbove: Contact[] = []) {
   const created: Contact[] = [];
   const participants: number[] = [];
   for (const key of gapKeys) {
@@ -93,9 +94,14 @@ export async function answerGaps(db: DbOrTx, clock: Clock, user: CurrentUser, ac
       person = await inPart(at('contact_id'), () => getContactForUser(db, user, answer.contact_id!));
       if (person.account_id !== accountId) throw new ValidationFailed({ [at('contact_id')]: 'Not a contact at this account' });
     } else {
-      const roles: ContactRole[] = key === 'successor' ? [] : [roleFor[key]];
-      person = await inPart(`gap_answers.${key}`, () => createContact(db, clock, user, accountId, { name: answer.name!, title: answer.title, roles }, { context }));
-      created.push(person);
+      // Someone typed above ("met someone new") or in an earlier answer is that person, not a second one.
+      const typedBefore = [...addedAbove, ...created].find((contact) => sameName(contact.name, answer.name!));
+      if (typedBefore) person = typedBefore;
+      else {
+        const roles: ContactRole[] = key === 'successor' ? [] : [roleFor[key]];
+        person = await inPart(`gap_answers.${key}`, () => addContact(db, clock, user, accountId, { name: answer.name!, title: answer.title, roles }, { context }));
+        created.push(person);
+      }
     }
     if (key === 'successor') {
       if (answer.for_contact_id === undefined) throw new ValidationFailed({ [at('name')]: 'Say who is leaving' });

@@ -37,9 +37,21 @@ export function translateTouchpointForm(body: Record<string, unknown>, contacts:
     updates.push({ contact_id: contact.id, ...update });
     updateKeys.push(key);
   }
-  const newContactRows = Object.entries((body.new_contacts as object) ?? {}).filter(([, row]) => !isBlankRow(row));
+  // A new person who may be someone already here was asked about: "that's them" ticks the contact
+  // already here; "a different person" adds them anyway.
+  const contactIds = asArray(body.contact_ids).map(String);
+  const newContactRows = Object.entries((body.new_contacts as object) ?? {}).filter(([, row]) => {
+    if (isBlankRow(row)) return false;
+    const sameAs = text((row as FormRow).same_as);
+    if (/^\d+$/.test(sameAs)) contactIds.push(sameAs);
+    return !/^\d+$/.test(sameAs);
+  });
+  const newContacts = newContactRows.map(([, row]) => {
+    const { same_as, ...fields } = row as FormRow;
+    return same_as === 'new' ? { ...fields, allow_duplicate: true } : fields;
+  });
   return {
-    body: { ...body, contact_updates: updates, new_contacts: newContactRows.map(([, row]) => row) },
+    body: { ...body, contact_ids: [...new Set(contactIds)], contact_updates: updates, new_contacts: newContacts },
     rowKeys: { contact_updates: updateKeys, new_contacts: newContactRows.map(([key]) => key) },
   };
 }
@@ -54,7 +66,7 @@ export function errorsBesideRows(error: ValidationFailed, rowKeys: TranslatedFor
       return [`${list}.${rowKeys[list][Number(match[2])] ?? match[2]}${match[3] ?? ''}`, message];
     }),
   );
-  return new ValidationFailed(fields, error.message);
+  return error.withFields(fields);
 }
 
 /** What each "anything new?" row shows: the rep's typing after a failed save, else what we know. */

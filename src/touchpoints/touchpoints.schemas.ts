@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { asArray, blankToUndefined, entityId, optionalDate, optionalText } from '../http/fields.js';
-import { contactPatchSchema, newContactSchema } from '../contacts/contacts.schemas.js';
+import { asArray, blankToUndefined, clearableDate, clearableText, entityId, optionalDate, optionalText } from '../http/fields.js';
+import { contactPatchSchema, newContactRequestSchema } from '../contacts/contacts.schemas.js';
 import { gapAnswersSchema } from './gap-prompts.js';
-import { touchpointKinds, touchpointLocations } from './touchpoints.table.js';
+import { kindNeedsParticipants, participantsRequired, touchpointKinds, touchpointLocations } from './touchpoints.table.js';
 
 /**
  * When it happened: an ISO-8601 instant with an offset (API), or a local date-time from a
@@ -42,7 +42,7 @@ function touchpointFields(zone: string) {
       next_step: optionalText(500),
       next_step_due_on: optionalDate,
       contact_updates: z.array(contactUpdateSchema).default([]),
-      new_contacts: z.array(newContactSchema).max(20).default([]),
+      new_contacts: z.array(newContactRequestSchema).max(20).default([]),
       gap_answers: gapAnswersSchema,
     });
 }
@@ -56,6 +56,9 @@ export function touchpointSchema(zone: string, now: Date) {
     const occurred_at = input.occurred_at ?? now.toISOString();
     const problems: { path: string; message: string }[] = [];
     if (input.next_step_due_on && !input.next_step) problems.push({ path: 'next_step', message: 'Say what the next step is, or clear its due date' });
+    // New people and a user met (a gap answer) take part as well as those ticked.
+    const people = input.contact_ids.length + input.new_contacts.length + (input.gap_answers.user ? 1 : 0);
+    if (kindNeedsParticipants(input.kind) && people === 0) problems.push({ path: 'contact_ids', message: participantsRequired });
     if (occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString())
       problems.push({ path: 'occurred_at', message: 'That is in the future; log a touchpoint after it happens' });
     for (const { path, message } of problems) ctx.addIssue({ code: 'custom', path: [path], message });
@@ -64,3 +67,28 @@ export function touchpointSchema(zone: string, now: Date) {
 }
 
 export type TouchpointInput = z.output<ReturnType<typeof touchpointSchema>>;
+
+/**
+ * A correction to a logged touchpoint (PATCH and the edit page): an absent field stays as it is,
+ * null or "" clears an optional one. The checks across fields run on the corrected whole (see
+ * editTouchpoint), since a patch alone cannot tell.
+ */
+export function touchpointPatchSchema(zone: string) {
+  return z.object({
+    contact_ids: z.preprocess((value) => (value === undefined ? undefined : asArray(value)), z.array(entityId).optional()),
+    kind: z.enum(touchpointKinds, { error: 'Choose what kind of touchpoint it was' }).optional(),
+    occurred_at: z.preprocess(blankToUndefined, occurredAt(zone).optional()),
+    location: z.enum(touchpointLocations, { error: 'Choose where it happened' }).optional(),
+    summary: clearableText(5000),
+    internal_notes: clearableText(5000),
+    value_delivered: clearableText(2000),
+    testimonial_url: z.preprocess(
+      (value) => (value === '' ? null : blankToUndefined(value)),
+      z.url({ protocol: /^https?$/, error: 'Enter a full link starting with https://' }).nullable().optional(),
+    ),
+    next_step: clearableText(500),
+    next_step_due_on: clearableDate,
+  });
+}
+
+export type TouchpointPatch = z.output<ReturnType<typeof touchpointPatchSchema>>;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
-import { type Contact, createContact, updateContact } from '../contacts/contacts.service.js';
+import { type Contact, updateContact } from '../contacts/contacts.service.js';
+import { addContact, sameName } from '../contacts/duplicates.js';
 import { ValidationFailed } from '../http/errors.js';
 import { inPart } from '../http/validation.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -57,9 +58,20 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
   const context = `touchpoint:${id}`;
 
   const created: Contact[] = [];
-  for (const [index, newContact] of input.new_contacts.entries())
-    created.push(await inPart(`new_contacts.${index}`, () => createContact(db, clock, user, accountId, newContact, { context })));
-  const gaps = await answerGaps(db, clock, user, accountId, input.gap_answers, context);
+  const metNew: Contact[] = [];
+  for (const [index, newContact] of input.new_contacts.entries()) {
+    // The same new person typed twice in one form is one person, with the roles of both rows.
+    const same = created.findIndex((contact) => sameName(contact.name, newContact.name));
+    if (same >= 0) {
+      const roles = [...new Set([...created[same]!.roles, ...newContact.roles])];
+      if (roles.length > created[same]!.roles.length) created[same] = await updateContact(db, clock, user, created[same]!.id, { roles }, { context });
+      metNew.push(created[same]!);
+      continue;
+    }
+    created.push(await inPart(`new_contacts.${index}`, () => addContact(db, clock, user, accountId, newContact, { context })));
+    metNew.push(created.at(-1)!);
+  }
+  const gaps = await answerGaps(db, clock, user, accountId, input.gap_answers, context, created);
   created.push(...gaps.created);
   const updated: Contact[] = [];
   for (const [index, { contact_id, note, ...patch }] of input.contact_updates.entries()) {
@@ -68,7 +80,7 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
     if (patch.status === 'leaving') await startLeavingPlaybook(db, clock, user, contact_id);
   }
 
-  const participantIds = [...new Set([...input.contact_ids, ...input.new_contacts.map((_, index) => created[index]!.id), ...gaps.participants])];
+  const participantIds = [...new Set([...input.contact_ids, ...metNew.map((contact) => contact.id), ...gaps.participants])];
   if (participantIds.length > 0)
     await db
       .insertInto('touchpoint_contacts')
@@ -146,7 +158,7 @@ async function recordTouchSummaries(db: DbOrTx, accountId: number, contactIds: n
     .execute();
 }
 
-async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {
+export async function withParticipants(db: DbOrTx, rows: TouchpointRow[]): Promise<Touchpoint[]> {
   if (rows.length === 0) return [];
   const participants = await db
     .selectFrom('touchpoint_contacts')

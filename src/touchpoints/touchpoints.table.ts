@@ -19,6 +19,13 @@ export type TouchpointLocation = (typeof touchpointLocations)[number];
 /** Kinds that count as meeting the decision-maker face to face (with an outside_office location). */
 export const faceToFaceKinds: readonly TouchpointKind[] = ['meeting', 'coffee', 'meal'];
 
+/** Every kind but a note involves someone at the customer: it is not logged with nobody there. */
+export const kindNeedsParticipants = (kind: TouchpointKind) => kind !== 'note';
+export const participantsRequired = 'Tick who was there, or add someone new; only a note is logged with nobody';
+
+/** How long a deleted touchpoint can be restored; after that it is gone. */
+export const restorableDays = 30;
+
 export interface TouchpointsTable {
   id: Generated<number>;
   account_id: number;
@@ -45,3 +52,15 @@ export interface TouchpointContactsTable {
 }
 
 export type TouchpointRow = Selectable<TouchpointsTable>;
+
+/** A deleted touchpoint, kept whole (row, participants, linked promises) for `restorableDays`. */
+export interface DeletedTouchpointsTable {
+  id: Generated<number>;
+  touchpoint_id: number;
+  account_id: number;
+  author_id: number;
+  deleted_by_id: number;
+  deleted_at: string;
+  /** JSON: { touchpoint, contact_ids, commitment_ids }. */
+  snapshot: string;
+}

@@ -7,7 +7,8 @@ import { connectDatabase } from '../../src/db/connect.js';
 import type { Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { scaleEmails, scalePassword, seedScale } from '../../src/demo/scale-seed.js';
-import { authenticate } from '../../src/users/users.service.js';
+import { search } from '../../src/search/search.service.js';
+import { authenticate, findUserByEmail } from '../../src/users/users.service.js';
 import { testNow } from '../support/test-app.js';
 
 const reps = 12;
@@ -154,6 +155,15 @@ describe('seed --scale', () => {
     const rep = await authenticate(database.db, scaleEmails.rep(1), scalePassword);
     expect(rep).toMatchObject({ role: 'rep' });
     expect(await authenticate(database.db, scaleEmails.manager(2), scalePassword)).toMatchObject({ role: 'manager' });
+  });
+
+  it('fills the search index, and keeps it following later writes', async () => {
+    const admin = (await findUserByEmail(database.db, scaleEmails.admin))!;
+    const someone = await one<{ id: number; name: string; account_id: number }>(sql`select id, name, account_id from contacts order by id desc limit 1`);
+    expect((await search(database.db, admin, someone.name)).map((result) => result.id)).toContain(someone.id);
+    expect(await rows(sql`select name from sqlite_master where type = 'trigger' and name like '%fts%' order by name`)).toHaveLength(6);
+    await database.db.updateTable('contacts').set({ name: 'Zebulon Quartermaine' }).where('id', '=', someone.id).execute();
+    expect((await search(database.db, admin, 'zebulon quart')).map((result) => result.id)).toEqual([someone.id]);
   });
 
   it('generates the same company from the same seed', async () => {

@@ -28,6 +28,7 @@ export function apiClient(app: TestApp['app'], token: string) {
     get: (path: string) => auth(supertest(app).get(`/api/v1${path}`)),
     post: (path: string, body: object) => auth(supertest(app).post(`/api/v1${path}`)).send(body),
     patch: (path: string, body: object) => auth(supertest(app).patch(`/api/v1${path}`)).send(body),
+    delete: (path: string) => auth(supertest(app).delete(`/api/v1${path}`)),
   };
 }
 

@@ -244,7 +244,7 @@ describe('touchpoints API', () => {
       expect(response.status, field).toBe(400);
       expect(response.body.error.fields).toHaveProperty(field);
     }
-    const twoAtOnce = await api.chicagoRep.post(`/accounts/${acct.id}/touchpoints`, { kind: 'call', location: 'phone', next_step_due_on: '2026-12-01', occurred_at: '2026-11-25T09:00:00Z' });
+    const twoAtOnce = await api.chicagoRep.post(`/accounts/${acct.id}/touchpoints`, { kind: 'note', location: 'phone', next_step_due_on: '2026-12-01', occurred_at: '2026-11-25T09:00:00Z' });
     expect(twoAtOnce.status).toBe(400);
     expect(Object.keys(twoAtOnce.body.error.fields).sort()).toEqual(['next_step', 'occurred_at']);
     const badPerson = await api.chicagoRep.post(`/accounts/${acct.id}/touchpoints`, { kind: 'call', location: 'phone', new_contacts: [{ name: 'Ok Person' }, { name: '' }] });

@@ -37,7 +37,7 @@ describe('settings', () => {
     expect(page.text).toContain('value="America/Chicago"');
 
     const account = await t.make.account(user, { name: 'Zone Check Co' });
-    await t.make.touchpoint(user, account.id, { occurred_at: '2026-11-23T13:30:00Z', summary: 'Morning coffee' });
+    await t.make.touchpoint(user, account.id, { kind: 'note', occurred_at: '2026-11-23T13:30:00Z', summary: 'Morning coffee' });
     expect((await session.agent.get(`/accounts/${account.id}`)).text).toContain('Mon 23 Nov 2026, 07:30');
   });
 

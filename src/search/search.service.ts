@@ -1,0 +1,95 @@
+import { type Expression, type SqlBool, sql } from 'kysely';
+import type { DbOrTx } from '../db/database.js';
+import { isPostgres } from '../db/dialect.js';
+import { accountVisibleTo } from '../accounts/account-access.js';
+import type { ContactStatus } from '../contacts/contacts.table.js';
+import type { CurrentUser } from '../users/users.service.js';
+
+// One search box: accounts by name, contacts by name, email or title, each word a prefix, accents
+// ignored, only what the viewer may see (the same condition as every other read, in the query).
+// The full-text indexes are each database's own (migrations/2026_12_02_1400_search_index.ts).
+
+export interface SearchResult {
+  type: 'account' | 'contact';
+  id: number;
+  name: string;
+  account_id?: number;
+  account_name?: string;
+  title?: string | null;
+  email?: string | null;
+  /** Contacts only: "left" marks someone who is no longer there (still found: they may be a customer elsewhere). */
+  status?: ContactStatus;
+}
+
+export const searchLimits = { accounts: 10, contacts: 25 };
+export const minimumQueryLength = 2;
+
+/** Letters that do not decompose into a base letter and an accent. */
+const unaccentable: Record<string, string> = { ø: 'o', ł: 'l', ı: 'i', æ: 'a', œ: 'o', ß: 's', đ: 'd', ð: 'd', þ: 't' };
+
+/** "Hélène  O'Brien" → ["helene", "o", "brien"]: what each database's index holds, word by word. */
+export function searchWords(query: string): string[] {
+  return query
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[øłıæœßđðþ]/g, (letter) => unaccentable[letter] ?? letter)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .slice(0, 8)
+    .map((word) => word.slice(0, 40));
+}
+
+// PostgreSQL: the very expressions of the GIN indexes (the planner matches them, not names), folding
+// accents with translate() so no extension is needed. Keep in step with the migration.
+const accented = 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžČčĆćŁłŃńŚśŹźŻżĘęĄąŘřĚěŮůŤťĎďŇňŐőŰűĞğİıŞşȘșȚțĂăÆæŒœßÐðÞþ';
+const plain = 'aaaaaaaaaaaacceeeeeeeeiiiiiiiinnoooooooooooouuuuuuuuyyysszzccccllnnsszzzzeeaarreeuuttddnnoouuggiissssttaaaaoosddtt';
+const searchable = (text: string) =>
+  `to_tsvector('simple', regexp_replace(lower(translate(${text}, '${accented}', '${plain}')), '[@._+/''-]+', ' ', 'g'))`;
+const contactVector = sql.raw(searchable(`coalesce(contacts.name, '') || ' ' || coalesce(contacts.email, '') || ' ' || coalesce(contacts.title, '')`));
+const accountVector = sql.raw(searchable('accounts.name'));
+
+/** The rows of `table` whose words start with each of `words`, through the full-text index. */
+export function matches(db: DbOrTx, table: 'contacts' | 'accounts', words: string[]): Expression<SqlBool> {
+  if (isPostgres(db)) {
+    const query = words.map((word) => `${word}:*`).join(' & ');
+    return sql<SqlBool>`${table === 'contacts' ? contactVector : accountVector} @@ to_tsquery('simple', ${query})`;
+  }
+  // Each word quoted (so nothing in it is FTS5 syntax) and a prefix; words are ANDed.
+  const query = words.map((word) => `"${word}"*`).join(' ');
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.table(`${table}_fts`)} where ${sql.table(`${table}_fts`)} match ${query})`;
+}
+
+/** Accounts first, then people, each in name order; archived ones are left out. */
+export async function search(db: DbOrTx, user: CurrentUser, query: string): Promise<SearchResult[]> {
+  const words = searchWords(query);
+  if (words.join('').length < minimumQueryLength) return [];
+  const [accounts, contacts] = await Promise.all([
+    db
+      .selectFrom('accounts')
+      .select(['accounts.id', 'accounts.name'])
+      .where(matches(db, 'accounts', words))
+      .where(accountVisibleTo(user))
+      .where('accounts.archived', '=', 0)
+      .orderBy('accounts.name')
+      .orderBy('accounts.id')
+      .limit(searchLimits.accounts)
+      .execute(),
+    db
+      .selectFrom('contacts')
+      .innerJoin('accounts', 'accounts.id', 'contacts.account_id')
+      .select(['contacts.id', 'contacts.name', 'contacts.title', 'contacts.email', 'contacts.status', 'contacts.account_id', 'accounts.name as account_name'])
+      .where(matches(db, 'contacts', words))
+      .where(accountVisibleTo(user))
+      .where('contacts.archived', '=', 0)
+      .where('accounts.archived', '=', 0)
+      .orderBy('contacts.name')
+      .orderBy('contacts.id')
+      .limit(searchLimits.contacts)
+      .execute(),
+  ]);
+  return [
+    ...accounts.map((account): SearchResult => ({ type: 'account', id: account.id, name: account.name })),
+    ...contacts.map((contact): SearchResult => ({ type: 'contact', ...contact })),
+  ];
+}
