@@ -27,6 +27,8 @@ import { importerPages } from './importer/importer.routes.js';
 import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
+import { repWeekApi, repWeekPages } from './rep-week/rep-week.routes.js';
+import { calendarFeedApi, calendarFeedPages } from './calendar-feed/calendar-feed.routes.js';
 import { projectRoot } from './project-root.js';
 
 const publicFolder = path.join(projectRoot, 'public');
@@ -52,7 +54,8 @@ export function createApp(dependencies: AppDependencies): Express {
     pinoHttp({
       logger,
       // Never log credentials: no headers, no bodies.
-      serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0] }), res: (res) => ({ statusCode: res.statusCode }) },
+      // The path of a calendar feed is its secret: logged without it.
+      serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0]?.replace(/^\/calendar\/.*/, '/calendar/…') }), res: (res) => ({ statusCode: res.statusCode }) },
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
     }),
   );
@@ -71,9 +74,12 @@ export function createApp(dependencies: AppDependencies): Express {
   api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx), riskApi(ctx), playbookApi(ctx));
   api.use(complaintsApi(ctx), commitmentsApi(ctx));
   api.use(digestApi(ctx));
+  api.use(repWeekApi(ctx), calendarFeedApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
+  // Calendar apps poll the private feed address with no session or token.
+  app.use(calendarFeedPages(ctx));
 
   // Pages: sessions in the database, CSRF token on every form. An import carries a whole
   // spreadsheet (a company's accounts and contacts run to megabytes); every other form is small.
@@ -108,6 +114,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
   app.use(reportsPages(ctx));
   app.use(digestPages(ctx));
+  app.use(repWeekPages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);

@@ -8,6 +8,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
 import { createMailer } from './mail/mailer.js';
 import { startDigestScheduler } from './digest/digest.scheduler.js';
+import { startRecurring } from './jobs/recurring.js';
+import { runRepWeekTick } from './rep-week/rep-week.delivery.js';
+import { runDepartureAlertTick } from './departure-alerts/departure-alerts.service.js';
 import { closeSharedChromium } from './pdf/chromium.js';
 
 const config = parseConfig(process.env);
@@ -30,10 +33,17 @@ const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, ou
 const app = createApp({ db, clock: systemClock, mailer, config, logger });
 const server = app.listen(config.port, () => logger.info(`Buychain is listening on ${config.baseUrl}`));
 const digestScheduler = startDigestScheduler({ db, clock: systemClock, mailer, config, logger });
+const jobContext = { db, clock: systemClock, mailer, config, logger };
+const recurringJobs = [
+  startRecurring(logger, "rep's week", '*/5 * * * *', () => runRepWeekTick(jobContext)),
+  // Every minute, so a departure alert leaves within five.
+  startRecurring(logger, 'departure alerts', '* * * * *', () => runDepartureAlertTick(jobContext)),
+];
 
 async function shutDown(signal: string) {
   logger.info({ signal }, 'shutting down');
   digestScheduler.stop();
+  for (const job of recurringJobs) job.stop();
   server.close();
   await closeSharedChromium();
   await db.destroy();

@@ -167,6 +167,10 @@ class CompanyPlanner {
       digest_day: 1,
       digest_hour: 7,
       digest_opt_out: 0,
+      week_email_day: 1,
+      week_email_hour: 7,
+      week_email_opt_out: 0,
+      departure_alerts_opt_out: 0,
       created_at: created,
       updated_at: created,
     });

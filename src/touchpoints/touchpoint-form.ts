@@ -38,8 +38,10 @@ export function translateTouchpointForm(body: Record<string, unknown>, contacts:
     updateKeys.push(key);
   }
   const newContactRows = Object.entries((body.new_contacts as object) ?? {}).filter(([, row]) => !isBlankRow(row));
+  // The due date comes prefilled a week ahead; left as it came with no next step, nobody typed it.
+  const untouchedDueDate = !text(body.next_step) && body.next_step_due_on === body.next_step_default_due_on;
   return {
-    body: { ...body, contact_updates: updates, new_contacts: newContactRows.map(([, row]) => row) },
+    body: { ...body, contact_updates: updates, new_contacts: newContactRows.map(([, row]) => row), ...(untouchedDueDate ? { next_step_due_on: '' } : {}) },
     rowKeys: { contact_updates: updateKeys, new_contacts: newContactRows.map(([key]) => key) },
   };
 }

@@ -21,6 +21,9 @@ import {
 } from './users.service.js';
 import { userRoles } from './users.table.js';
 import { digestSettingsChoices } from '../digest/digest.service.js';
+import { weekEmailSettingsChoices } from '../rep-week/rep-week.service.js';
+import { departureAlertSettings } from '../departure-alerts/departure-alerts.service.js';
+import { calendarFeedPath, createCalendarFeed, findCalendarFeed, revokeCalendarFeed } from '../calendar-feed/calendar-feed.service.js';
 import { z } from 'zod';
 import { optionalEntityId } from '../http/fields.js';
 
@@ -75,11 +78,19 @@ export function loginPages({ db }: AppContext): Router {
   return router;
 }
 
-export function settingsPages({ db, clock }: AppContext): Router {
+export function settingsPages({ db, clock, config }: AppContext): Router {
   const router = Router();
   const settingsPage = async (userId: number, extra: object = {}) => ({
     view: 'users/settings',
-    data: { title: 'Settings', tokens: await listApiTokens(db, userId), digest: await digestSettingsChoices(db, userId), ...extra },
+    data: {
+      title: 'Settings',
+      tokens: await listApiTokens(db, userId),
+      digest: await digestSettingsChoices(db, userId),
+      weekEmail: await weekEmailSettingsChoices(db, userId),
+      departureAlerts: await departureAlertSettings(db, userId),
+      calendarFeed: await findCalendarFeed(db, userId),
+      ...extra,
+    },
   });
 
   router.get('/settings', async (req, res) => {
@@ -116,6 +127,20 @@ export function settingsPages({ db, clock }: AppContext): Router {
       },
       () => settingsPage(viewer.id, { values: viewer }),
     );
+  });
+
+  /** A new private calendar address, shown once (only its hash is kept); the previous one stops working. */
+  router.post('/settings/calendar-feed', async (req, res) => {
+    const viewer = viewerOf(req);
+    const secret = await createCalendarFeed(db, clock, viewer.id);
+    const page = await settingsPage(viewer.id, { values: viewer, newCalendarUrl: `${config.baseUrl}${calendarFeedPath(secret)}` });
+    res.status(201).render(page.view, page.data);
+  });
+
+  router.post('/settings/calendar-feed/revoke', async (req, res) => {
+    await revokeCalendarFeed(db, viewerOf(req).id);
+    flash(req, 'Calendar address removed: calendars subscribed to it no longer update.');
+    res.redirect('/settings');
   });
 
   router.post('/settings/tokens/:id/revoke', async (req, res) => {

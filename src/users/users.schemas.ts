@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { email, optionalEntityId, requiredText, timeZone } from '../http/fields.js';
 import { userRoles } from './users.table.js';
 import { digestSettingsFields } from '../digest/digest.schemas.js';
+import { weekEmailSettingsFields } from '../rep-week/rep-week.schemas.js';
+import { departureAlertSettingsFields } from '../departure-alerts/departure-alerts.schemas.js';
 
 export const loginSchema = z.object({
   email: z.preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value), z.string().min(1, 'Enter your email')),
@@ -23,6 +25,8 @@ export const settingsSchema = z.object({
   name: requiredText('Name'),
   time_zone: timeZone,
   ...digestSettingsFields,
+  ...weekEmailSettingsFields,
+  ...departureAlertSettingsFields,
 });
 export type SettingsInput = z.output<typeof settingsSchema>;
 
