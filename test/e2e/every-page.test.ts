@@ -74,11 +74,12 @@ const pages: PageUnderTest[] = [
   { name: 'digest', route: '/digest', viewer: 'manager', path: async () => '/digest' },
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
+  { name: 'week', route: '/week', viewer: 'rep', path: async () => '/week', screenshot: true },
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
 ];
 
 // GET routes that answer something other than a page.
-const notPages = new Set(['/', '/export/:file', '/accounts/:id/report.pdf']);
+const notPages = new Set(['/', '/export/:file', '/accounts/:id/report.pdf', '/calendar/:file']);
 
 /** Every GET route of the page routers (the API is mounted at a path, so it is skipped). */
 function registeredPageRoutes(app: Express): string[] {
