@@ -31,6 +31,8 @@ import { importerPages } from './importer/importer.routes.js';
 import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
+import { repWeekApi, repWeekPages } from './rep-week/rep-week.routes.js';
+import { calendarFeedApi, calendarFeedPages } from './calendar-feed/calendar-feed.routes.js';
 import { projectRoot } from './project-root.js';
 
 const publicFolder = path.join(projectRoot, 'public');
@@ -56,7 +58,8 @@ export function createApp(dependencies: AppDependencies): Express {
     pinoHttp({
       logger,
       // Never log credentials: no headers, no bodies.
-      serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0] }), res: (res) => ({ statusCode: res.statusCode }) },
+      // The path of a calendar feed is its secret: logged without it.
+      serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0]?.replace(/^\/calendar\/.*/, '/calendar/…') }), res: (res) => ({ statusCode: res.statusCode }) },
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
     }),
   );
@@ -77,9 +80,12 @@ export function createApp(dependencies: AppDependencies): Express {
   api.use(complaintsApi(ctx), commitmentsApi(ctx));
   api.use(digestApi(ctx));
   api.use(touchpointEditsApi(ctx), searchApi(ctx), contactMergeApi(ctx));
+  api.use(repWeekApi(ctx), calendarFeedApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
+  // Calendar apps poll the private feed address with no session or token.
+  app.use(calendarFeedPages(ctx));
 
   // Pages: sessions in the database, CSRF token on every form. Forms are small; the import's
   // multipart upload is not parsed here but streamed by its route, after sign-in and CSRF.
@@ -113,6 +119,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(reportsPages(ctx));
   app.use(digestPages(ctx));
   app.use(touchpointEditPages(ctx), searchPages(ctx), contactMergePages(ctx));
+  app.use(repWeekPages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);

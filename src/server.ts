@@ -8,6 +8,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { prepareEmptyDatabase } from './demo/first-start.js';
 import { createMailer } from './mail/mailer.js';
 import { startDigestScheduler } from './digest/digest.scheduler.js';
+import { startRecurring } from './jobs/recurring.js';
+import { runRepWeekTick } from './rep-week/rep-week.delivery.js';
+import { runDepartureAlertTick } from './departure-alerts/departure-alerts.service.js';
 import { closeSharedChromium } from './pdf/chromium.js';
 
 const config = parseConfigOrExit(process.env, 'server');
@@ -35,18 +38,26 @@ await prepareEmptyDatabase(db, systemClock, { production: config.production, log
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
 const app = createApp({ db, clock: systemClock, mailer, config, logger });
 let digestScheduler: ReturnType<typeof startDigestScheduler> | undefined;
+let recurringJobs: ReturnType<typeof startRecurring>[] = [];
 const server = app.listen(config.port, (error?: Error) => {
   if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE')
     refuseToStart(`Port ${config.port} is already in use (is Buychain already running?): stop what listens there, or set PORT to a free port.`);
   if (error) refuseToStart(`Cannot listen on port ${config.port}: ${error.message}`);
   logger.info(`Buychain is listening on ${config.baseUrl}`);
-  // Only a process that serves sends digests.
-  digestScheduler = startDigestScheduler({ db, clock: systemClock, mailer, config, logger });
+  // Only a process that serves sends mail.
+  const jobContext = { db, clock: systemClock, mailer, config, logger };
+  digestScheduler = startDigestScheduler(jobContext);
+  recurringJobs = [
+    startRecurring(logger, "rep's week", '*/5 * * * *', () => runRepWeekTick(jobContext)),
+    // Every minute, so a departure alert leaves within five.
+    startRecurring(logger, 'departure alerts', '* * * * *', () => runDepartureAlertTick(jobContext)),
+  ];
 });
 
 async function shutDown(signal: string) {
   logger.info({ signal }, 'shutting down');
   digestScheduler?.stop();
+  for (const job of recurringJobs) job.stop();
   server.close();
   await closeSharedChromium();
   await db.destroy();

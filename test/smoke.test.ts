@@ -47,6 +47,8 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/accounts?level=at_risk': everyone,
     '/accounts/new': everyone,
     '/settings': everyone,
+    '/week': everyone,
+    '/week?week=2026-W49': everyone,
     '/import': everyone,
     '/export': everyone,
     ...Object.fromEntries(exportKinds.map((kind) => [`/export/${kind}.csv`, everyone])),

@@ -1,9 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from '../accounts/accounts.table.js';
 import type { AuditEventsTable } from '../audit/audit.table.js';
+import type { CalendarFeedsTable } from '../calendar-feed/calendar-feed.table.js';
 import type { CommitmentsTable } from '../commitments/commitments.table.js';
 import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/complaints.table.js';
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
+import type { DepartureAlertsTable } from '../departure-alerts/departure-alerts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { ImportRowsTable, ImportUploadsTable } from '../importer/importer.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
@@ -33,6 +35,8 @@ export interface Database {
   job_runs: JobRunsTable;
   import_uploads: ImportUploadsTable;
   import_rows: ImportRowsTable;
+  calendar_feeds: CalendarFeedsTable;
+  departure_alerts: DepartureAlertsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -184,6 +184,10 @@ class CompanyPlanner {
       digest_hour: 7,
       digest_opt_out: 0,
       deleted_at: null,
+      week_email_day: 1,
+      week_email_hour: 7,
+      week_email_opt_out: 0,
+      departure_alerts_opt_out: 0,
       created_at: created,
       updated_at: created,
     });

@@ -5,12 +5,13 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
-import type { Mailer } from '../mail/mailer.js';
+import type { Mailer, OutgoingMail } from '../mail/mailer.js';
 import { renderDigestEmail } from './digest.email.js';
 import { type DigestRecipient, buildDigest, recordRiskSnapshot } from './digest.service.js';
-import type { DigestDeliveriesTable } from './digest.table.js';
+import type { DigestDeliveriesTable, WeeklyEmailKind } from './digest.table.js';
 
-// One digest per manager per ISO week. The unique (manager_id, iso_week) row is the claim: a
+// One email of each kind (the manager's team digest, the rep's week) per recipient per ISO week.
+// The unique (kind, manager_id, iso_week) row is the claim: a
 // process inserts it as 'sending' before it sends, and a process that cannot insert it does not
 // send. A failed attempt becomes 'failed' with the error and when to retry; only a send the SMTP
 // server accepted becomes 'sent'. A process that dies mid-attempt leaves 'sending': it is never
@@ -35,12 +36,13 @@ export type DeliveryOutcome =
 
 type Claim = { claimed: true; id: number; attempts: number } | { claimed: false; reason: Extract<DeliveryOutcome, { status: 'skipped' }>['reason'] };
 
-/** Takes the manager's week for one attempt: exactly one of any number of racing processes gets it. */
-async function claimWeek(db: Db, now: Date, managerId: number, week: string, mode: SendMode): Promise<Claim> {
+/** Takes the recipient's week for one attempt: exactly one of any number of racing processes gets it. */
+async function claimWeek(db: Db, now: Date, kind: WeeklyEmailKind, managerId: number, week: string, mode: SendMode): Promise<Claim> {
   const at = now.toISOString();
   const inserted = await db
     .insertInto('digest_deliveries')
     .values({
+      kind,
       manager_id: managerId,
       iso_week: week,
       status: 'sending',
@@ -52,7 +54,7 @@ async function claimWeek(db: Db, now: Date, managerId: number, week: string, mod
       attempted_at: at,
       created_at: at,
     })
-    .onConflict((conflict) => conflict.columns(['manager_id', 'iso_week']).doNothing())
+    .onConflict((conflict) => conflict.columns(['kind', 'manager_id', 'iso_week']).doNothing())
     .returning(['id', 'attempts'])
     .executeTakeFirst();
   if (inserted) return { claimed: true, ...inserted };
@@ -60,6 +62,7 @@ async function claimWeek(db: Db, now: Date, managerId: number, week: string, mod
   const existing = await db
     .selectFrom('digest_deliveries')
     .select(['id', 'status', 'attempts', 'next_attempt_at', 'attempted_at'])
+    .where('kind', '=', kind)
     .where('manager_id', '=', managerId)
     .where('iso_week', '=', week)
     .executeTakeFirstOrThrow();
@@ -99,15 +102,26 @@ export interface DeliveryContext {
  * sent again): recording "sent" has its own retries, and if the database stays away through all of
  * them the row stays 'sending', which is never retried by itself.
  */
-export async function deliverDigest({ db, clock, mailer, config }: DeliveryContext, manager: DigestRecipient, week: string, mode: SendMode): Promise<DeliveryOutcome> {
-  const claim = await claimWeek(db, clock.now(), manager.id, week, mode);
+export function deliverDigest(context: DeliveryContext, manager: DigestRecipient, week: string, mode: SendMode): Promise<DeliveryOutcome> {
+  return deliverWeeklyEmail(context, { kind: 'team_digest', recipientId: manager.id, week, mode }, async () => {
+    const { digest, snapshot } = await buildDigest(context.db, manager, { week, now: context.clock.now(), baseUrl: context.config.baseUrl });
+    await recordRiskSnapshot(context.db, week, snapshot, context.clock.now());
+    return renderDigestEmail(digest);
+  });
+}
+
+/** Claims one recipient's week for one kind of weekly email, composes and sends it, and records the outcome. */
+export async function deliverWeeklyEmail(
+  { db, clock, mailer }: DeliveryContext,
+  { kind, recipientId, week, mode }: { kind: WeeklyEmailKind; recipientId: number; week: string; mode: SendMode },
+  compose: () => Promise<OutgoingMail>,
+): Promise<DeliveryOutcome> {
+  const claim = await claimWeek(db, clock.now(), kind, recipientId, week, mode);
   if (!claim.claimed) return { status: 'skipped', reason: claim.reason };
   const attempts = claim.attempts + 1;
   let sent: { messageId: string; subject: string };
   try {
-    const { digest, snapshot } = await buildDigest(db, manager, { week, now: clock.now(), baseUrl: config.baseUrl });
-    await recordRiskSnapshot(db, week, snapshot, clock.now());
-    const mail = await renderDigestEmail(digest);
+    const mail = await compose();
     sent = { messageId: await mailer.send(mail), subject: mail.subject };
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
@@ -145,11 +159,12 @@ async function recordOutcome(db: Db, deliveryId: number, outcome: Updateable<Dig
   }
 }
 
-/** The week's delivery row for a manager, for the preview page. */
-export function findDelivery(db: Db, managerId: number, week: string) {
+/** The week's delivery row of one kind for a recipient, for the preview pages. */
+export function findDelivery(db: Db, managerId: number, week: string, kind: WeeklyEmailKind = 'team_digest') {
   return db
     .selectFrom('digest_deliveries')
     .select(['status', 'attempts', 'last_error', 'next_attempt_at', 'sent_at', 'attempted_at'])
+    .where('kind', '=', kind)
     .where('manager_id', '=', managerId)
     .where('iso_week', '=', week)
     .executeTakeFirst();
@@ -159,6 +174,7 @@ export function findDelivery(db: Db, managerId: number, week: string) {
 export async function listDeliveries(db: Db, { page, perPage }: { page: number; perPage: number }) {
   const columns = [
     'digest_deliveries.id',
+    'digest_deliveries.kind',
     'digest_deliveries.iso_week',
     'digest_deliveries.status',
     'digest_deliveries.attempts',

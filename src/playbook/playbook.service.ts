@@ -13,6 +13,7 @@ import type { CurrentUser } from '../users/users.service.js';
 import type { DepartureInput } from './playbook.schemas.js';
 import { lockAccountOf } from '../db/row-locks.js';
 import { faceToFaceKinds, type TouchpointKind } from '../touchpoints/touchpoints.table.js';
+import { enqueueDepartureAlert } from '../departure-alerts/departure-alerts.service.js';
 
 // The recovery playbook from the seed article: when a key contact leaves, introduce yourself to
 // the replacement, have coffee with them, present the account history, enlist others to speak for
@@ -149,6 +150,7 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
   }
 
   await writePlaybook(db, clock, user, contact.id, hasLeft ? leftSteps : leavingSteps);
+  await enqueueDepartureAlert(db, clock, { contactId: contact.id, reason: hasLeft ? 'left' : 'leaving' });
   return getContactForUser(db, user, contact.id);
 }
 
@@ -297,6 +299,7 @@ export async function startLeavingPlaybook(db: DbOrTx, clock: Clock, user: Curre
   const contact = await getContactForUser(db, user, contactId);
   if (contact.status !== 'leaving' || !contact.roles.some((role) => keyRoles.includes(role))) return false;
   await writePlaybook(db, clock, user, contact.id, leavingSteps);
+  await enqueueDepartureAlert(db, clock, { contactId: contact.id, reason: 'leaving' });
   return true;
 }
 

@@ -50,8 +50,16 @@ export function translateTouchpointForm(body: Record<string, unknown>, contacts:
     const { same_as, ...fields } = row as FormRow;
     return same_as === 'new' ? { ...fields, allow_duplicate: true } : fields;
   });
+  // The due date comes prefilled a week ahead; left as it came with no next step, nobody typed it.
+  const untouchedDueDate = !text(body.next_step) && body.next_step_due_on === body.next_step_default_due_on;
   return {
-    body: { ...body, contact_ids: [...new Set(contactIds)], contact_updates: updates, new_contacts: newContacts },
+    body: {
+      ...body,
+      contact_ids: [...new Set(contactIds)],
+      contact_updates: updates,
+      new_contacts: newContacts,
+      ...(untouchedDueDate ? { next_step_due_on: '' } : {}),
+    },
     rowKeys: { contact_updates: updateKeys, new_contacts: newContactRows.map(([key]) => key) },
   };
 }

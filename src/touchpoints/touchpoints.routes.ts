@@ -10,7 +10,7 @@ import { pageInfo, parsePaging } from '../http/pagination.js';
 import { parseInput } from '../http/validation.js';
 import { localDateTimeInput } from '../views/helpers/dates.js';
 import { label } from '../views/helpers/labels.js';
-import { touchpointSchema } from './touchpoints.schemas.js';
+import { defaultNextStepDueOn, touchpointSchema } from './touchpoints.schemas.js';
 import { listTouchpoints, logTouchpoint, touchpointToJson } from './touchpoints.service.js';
 import { touchpointKinds, touchpointLocations } from './touchpoints.table.js';
 import { errorsBesideRows, participantRows, translateTouchpointForm } from './touchpoint-form.js';
@@ -47,6 +47,7 @@ export function touchpointsPages({ db, clock }: AppContext): Router {
         roles: contactRoles,
         notices: departureNotices,
         newContactRows: Array.from({ length: newContactRows }, (_, index) => index),
+        nextStepDefaultDueOn: defaultNextStepDueOn(viewer.time_zone, clock.now()),
       },
     };
   };
@@ -61,6 +62,7 @@ export function touchpointsPages({ db, clock }: AppContext): Router {
         kind: 'meeting',
         location: 'customer_office',
         occurred_at: localDateTimeInput(clock.now().toISOString(), viewer.time_zone),
+        next_step_due_on: page.data.nextStepDefaultDueOn,
         contact_ids: preselected,
       },
     });

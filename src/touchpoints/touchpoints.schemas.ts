@@ -47,7 +47,16 @@ function touchpointFields(zone: string) {
     });
 }
 
-/** A touchpoint as logged by someone in `zone` at `now`: when it happened defaults to now and is never a day ahead. */
+/** A next step given without a due date is due this many days after the day it is logged. */
+export const nextStepDefaultDays = 7;
+
+/** The default due date of a next step logged at `now` in `zone`. */
+export const defaultNextStepDueOn = (zone: string, now: Date) => DateTime.fromJSDate(now).setZone(zone).plus({ days: nextStepDefaultDays }).toISODate()!;
+
+/**
+ * A touchpoint as logged by someone in `zone` at `now`: when it happened defaults to now and is never
+ * a day ahead; a next step without a due date falls due in a week, so it becomes a promise too.
+ */
 export function touchpointSchema(zone: string, now: Date) {
   let fields = fieldsByZone.get(zone);
   if (!fields) fieldsByZone.set(zone, (fields = touchpointFields(zone)));
@@ -62,7 +71,8 @@ export function touchpointSchema(zone: string, now: Date) {
     if (occurred_at > new Date(now.getTime() + 24 * 3600 * 1000).toISOString())
       problems.push({ path: 'occurred_at', message: 'That is in the future; log a touchpoint after it happens' });
     for (const { path, message } of problems) ctx.addIssue({ code: 'custom', path: [path], message });
-    return problems.length > 0 ? z.NEVER : { ...input, occurred_at };
+    const next_step_due_on = input.next_step_due_on ?? (input.next_step ? defaultNextStepDueOn(zone, now) : undefined);
+    return problems.length > 0 ? z.NEVER : { ...input, occurred_at, next_step_due_on };
   });
 }
 

@@ -32,6 +32,9 @@ import {
 } from './account-care.service.js';
 import { userRoles } from './users.table.js';
 import { digestSettingsChoices } from '../digest/digest.service.js';
+import { weekEmailSettingsChoices } from '../rep-week/rep-week.service.js';
+import { departureAlertSettings } from '../departure-alerts/departure-alerts.service.js';
+import { calendarFeedPath, createCalendarFeed, findCalendarFeed, revokeCalendarFeed } from '../calendar-feed/calendar-feed.service.js';
 import { z } from 'zod';
 import { optionalEntityId } from '../http/fields.js';
 
@@ -123,7 +126,7 @@ export function loginPages(ctx: AppContext): Router {
 }
 
 export function settingsPages(ctx: AppContext): Router {
-  const { db, clock } = ctx;
+  const { db, clock, config } = ctx;
   const router = Router();
   const settingsPage = async (userId: number, extra: object = {}) => ({
     view: 'users/settings',
@@ -132,6 +135,9 @@ export function settingsPages(ctx: AppContext): Router {
       tokens: await listApiTokens(db, clock, userId),
       tokenLifetimes,
       digest: await digestSettingsChoices(db, userId),
+      weekEmail: await weekEmailSettingsChoices(db, userId),
+      departureAlerts: await departureAlertSettings(db, userId),
+      calendarFeed: await findCalendarFeed(db, userId),
       ...extra,
     },
   });
@@ -201,6 +207,20 @@ export function settingsPages(ctx: AppContext): Router {
       },
       () => settingsPage(viewer.id, { values: viewer }),
     );
+  });
+
+  /** A new private calendar address, shown once (only its hash is kept); the previous one stops working. */
+  router.post('/settings/calendar-feed', async (req, res) => {
+    const viewer = viewerOf(req);
+    const secret = await createCalendarFeed(db, clock, viewer.id);
+    const page = await settingsPage(viewer.id, { values: viewer, newCalendarUrl: `${config.baseUrl}${calendarFeedPath(secret)}` });
+    res.status(201).render(page.view, page.data);
+  });
+
+  router.post('/settings/calendar-feed/revoke', async (req, res) => {
+    await revokeCalendarFeed(db, viewerOf(req).id);
+    flash(req, 'Calendar address removed: calendars subscribed to it no longer update.');
+    res.redirect('/settings');
   });
 
   router.post('/settings/tokens/:id/revoke', async (req, res) => {

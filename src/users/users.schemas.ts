@@ -3,6 +3,8 @@ import { email, optionalEntityId, requiredText, timeZone } from '../http/fields.
 import { tokenLifetimes } from './tokens.js';
 import { userRoles } from './users.table.js';
 import { digestSettingsFields } from '../digest/digest.schemas.js';
+import { weekEmailSettingsFields } from '../rep-week/rep-week.schemas.js';
+import { departureAlertSettingsFields } from '../departure-alerts/departure-alerts.schemas.js';
 
 export const loginSchema = z.object({
   email: z.preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value), z.string().min(1, 'Enter your email')),
@@ -24,6 +26,8 @@ export const settingsSchema = z.object({
   name: requiredText('Name'),
   time_zone: timeZone,
   ...digestSettingsFields,
+  ...weekEmailSettingsFields,
+  ...departureAlertSettingsFields,
 });
 export type SettingsInput = z.output<typeof settingsSchema>;
 

@@ -18,6 +18,12 @@ export interface UsersTable {
   digest_opt_out: Generated<number>;
   /** Set when an admin deleted the user: they stay only as the name behind the history they wrote. */
   deleted_at: string | null;
+  /** When the rep's own week arrives (same scale as the digest); 1 = opted out. */
+  week_email_day: Generated<number>;
+  week_email_hour: Generated<number>;
+  week_email_opt_out: Generated<number>;
+  /** 1 = no email when a key contact of the team's accounts leaves. */
+  departure_alerts_opt_out: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -75,6 +75,7 @@ const pages: PageUnderTest[] = [
   { name: 'digest', route: '/digest', viewer: 'manager', path: async () => '/digest' },
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
+  { name: 'week', route: '/week', viewer: 'rep', path: async () => '/week', screenshot: true },
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
   { name: 'admin-user-delete', route: '/admin/users/:id/delete', viewer: 'admin', path: async () => `/admin/users/${(await findUserByEmail(t.db, demo.rep))!.id}/delete` },
   { name: 'reset-password', route: '/reset-password', viewer: 'signedOut', path: async () => resetLinkPath() },
@@ -88,7 +89,7 @@ async function resetLinkPath() {
 }
 
 // GET routes that answer something other than a page.
-const notPages = new Set(['/', '/export/:file', '/accounts/:id/report.pdf']);
+const notPages = new Set(['/', '/export/:file', '/accounts/:id/report.pdf', '/calendar/:file']);
 
 /** Every GET route of the page routers (the API is mounted at a path, so it is skipped). */
 function registeredPageRoutes(app: Express): string[] {
