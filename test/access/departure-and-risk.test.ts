@@ -64,7 +64,7 @@ describe('the departure flow', () => {
     for (const who of ['rep', 'manager'] as const) {
       const page = await as[who].agent.get(`/contacts/${contact.id}/departure`);
       expect(page.status).toBe(200);
-      expect(page.text).toContain('Maria Lopez is leaving');
+      expect(page.text).toContain('Is Maria Lopez leaving, or gone?');
     }
     for (const who of ['teammate', 'outsider'] as const) {
       const page = await as[who].agent.get(`/contacts/${contact.id}/departure`);

@@ -21,8 +21,8 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   north = await t.make.user({ role: 'manager', name: 'North Manager', email: 'north@example.com' });
   south = await t.make.user({ role: 'manager', name: 'South Manager', email: 'south@example.com' });
-  await t.make.account(await t.make.user({ name: 'North Rep', manager: north }), { name: 'North Unknowns' });
-  await t.make.account(await t.make.user({ name: 'South Rep', manager: south }), { name: 'South Unknowns' });
+  await t.make.account(await t.make.user({ name: 'North Rep', manager: north }), { name: 'North Unknowns', openedDaysAgo: 60 });
+  await t.make.account(await t.make.user({ name: 'South Rep', manager: south }), { name: 'South Unknowns', openedDaysAgo: 60 });
 });
 afterAll(async () => {
   await smtp.close();
