@@ -160,8 +160,16 @@ async function walkBatchOf(db: DbOrTx, rows: ImportRowRecord[], walk: Walk): Pro
   }
 }
 
-/** Walks the upload's rows without problems, in line order, a batch at a time. */
+/** How long one writing batch may hold SQLite's write lock before the next batch is made smaller. */
+const batchTargetMs = 250;
+
+/**
+ * Walks the upload's rows without problems, in line order, a batch at a time. A writing batch that
+ * took longer than the target (a slow disk, a busy machine) halves the next one, and a quick one
+ * grows it back, so other writers wait a fraction of a second whatever the machine.
+ */
 async function walkUpload(db: Db, uploadId: number, walk: Walk): Promise<void> {
+  let batchSize = walkBatch;
   for (let afterLine = 0; ; ) {
     const rows = await db
       .selectFrom('import_rows')
@@ -170,12 +178,18 @@ async function walkUpload(db: Db, uploadId: number, walk: Walk): Promise<void> {
       .where('problem', 'is', null)
       .where('line', '>', afterLine)
       .orderBy('line')
-      .limit(walkBatch)
+      .limit(batchSize)
       .execute();
     if (rows.length === 0) return;
     afterLine = rows.at(-1)!.line;
-    if (walk.write) await db.transaction().execute((trx) => walkBatchOf(trx, rows, walk));
-    else await walkBatchOf(db, rows, walk);
+    if (!walk.write) {
+      await walkBatchOf(db, rows, walk);
+      continue;
+    }
+    const started = performance.now();
+    await db.transaction().execute((trx) => walkBatchOf(trx, rows, walk));
+    const tookMs = performance.now() - started;
+    batchSize = tookMs > batchTargetMs ? Math.max(10, Math.floor(batchSize / 2)) : tookMs < batchTargetMs / 3 ? Math.min(walkBatch, batchSize * 2) : batchSize;
   }
 }
 

@@ -53,7 +53,8 @@ function answerBeforeBody(path: string, headers: Record<string, string>, declare
 async function signedInBrowser(email: string) {
   const base = `http://127.0.0.1:${port}`;
   const loginPage = await fetch(`${base}/login`);
-  let cookie = loginPage.headers.getSetCookie().find((value) => value.startsWith('buychain.sid='))?.split(';')[0] ?? '';
+  // Before sign-in there is no session, only the login form's own CSRF cookie.
+  let cookie = loginPage.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
   const login = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
