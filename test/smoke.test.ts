@@ -47,7 +47,7 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/accounts/new': everyone,
     '/settings': everyone,
     '/import': everyone,
-    '/export': everyone,
+    '/export': { owner: 301, teammate: 301, manager: 301, admin: 301 },
     ...Object.fromEntries(exportKinds.map((kind) => [`/export/${kind}.csv`, everyone])),
     '/team': managersOnly,
     '/complaints/insights': managersOnly,

@@ -5,6 +5,7 @@ import { viewerOf } from '../http/auth.js';
 import { flash, handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validation.js';
 import { applyImport, importColumns, planImport } from './csv-import.js';
+import { exportKinds } from '../csv-export/csv-export.service.js';
 
 /** How many planned rows the preview lists; every problem row is always listed. */
 const previewRows = 100;
@@ -18,7 +19,8 @@ const importFormSchema = z.object({
 // they may act for (a manager their team, an admin anyone), exactly as on the account form.
 export function importerPages({ db, clock }: AppContext): Router {
   const router = Router();
-  const formPage = async () => ({ view: 'importer/import', data: { title: 'Import accounts and contacts', columns: importColumns } });
+  // The menu's "Import & export": the import form first, the export files below it.
+  const formPage = async () => ({ view: 'importer/import', data: { title: 'Import and export', columns: importColumns, exportKinds } });
 
   router.get('/import', async (_req, res) => {
     const page = await formPage();
