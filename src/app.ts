@@ -28,6 +28,8 @@ import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
 import { projectRoot } from './project-root.js';
+import { companyPages } from './company/company.routes.js';
+import { multipartForm } from './http/multipart.js';
 
 const publicFolder = path.join(projectRoot, 'public');
 
@@ -78,6 +80,8 @@ export function createApp(dependencies: AppDependencies): Express {
   // Pages: sessions in the database, CSRF token on every form. An import carries a whole
   // spreadsheet (a company's accounts and contacts run to megabytes); every other form is small.
   app.use('/import', express.urlencoded({ extended: true, limit: '20mb' }));
+  // The logo upload is the one multipart form; over the logo's limit it is refused beside the field.
+  app.use('/admin/company/logo', multipartForm({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: true, limit: '200kb' }));
   app.use(
     session({
@@ -106,7 +110,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(requirePageUser);
   app.get('/', (_req, res) => res.redirect('/accounts'));
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
-  app.use(reportsPages(ctx));
+  app.use(reportsPages(ctx), companyPages(ctx));
   app.use(digestPages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));

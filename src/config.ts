@@ -15,6 +15,8 @@ export interface Config {
   databaseUrl: string;
   port: number;
   baseUrl: string;
+  /** Whether BASE_URL was set, rather than guessed from PORT (see linkBaseUrl). */
+  baseUrlFromEnvironment: boolean;
   smtpUrl?: string;
   mailFrom: string;
   sessionSecret: string;
@@ -37,6 +39,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     databaseUrl: values.DATABASE_URL,
     port: values.PORT,
     baseUrl,
+    baseUrlFromEnvironment: values.BASE_URL !== undefined,
     smtpUrl: values.SMTP_URL || undefined,
     mailFrom: values.MAIL_FROM,
     // Without a configured secret, sessions still live in the database; the secret only signs the cookie.
@@ -45,4 +48,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: values.LOG_LEVEL,
     chromiumPath: values.CHROMIUM_PATH,
   };
+}
+
+/**
+ * The address links in mail start with, for the server and the command line alike: BASE_URL when
+ * it is set; otherwise the address the server announced at its last start (recorded in the
+ * database), so `npm run cli -- digest` links to a server running on another port; otherwise
+ * http://localhost:PORT.
+ */
+export function linkBaseUrl(config: Pick<Config, 'baseUrl' | 'baseUrlFromEnvironment'>, announcedByServer: string | null): string {
+  return config.baseUrlFromEnvironment ? config.baseUrl : (announcedByServer ?? config.baseUrl);
 }

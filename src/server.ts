@@ -9,6 +9,7 @@ import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed
 import { createMailer } from './mail/mailer.js';
 import { startDigestScheduler } from './digest/digest.scheduler.js';
 import { closeSharedChromium } from './pdf/chromium.js';
+import { recordServerBaseUrl } from './company/company.service.js';
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel });
@@ -25,6 +26,9 @@ if (!(await hasAnyUser(db))) {
   }
   logger.info(`Empty database: loaded the demo company. Sign in as ${demoLogins.map((login) => login.email).join(', ')} with password "${demoPassword}".`);
 }
+
+// The command line builds mail links from the same address when BASE_URL is not set (config.ts: linkBaseUrl).
+await recordServerBaseUrl(db, systemClock, config.baseUrl);
 
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
 const app = createApp({ db, clock: systemClock, mailer, config, logger });

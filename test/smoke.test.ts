@@ -52,6 +52,7 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/team': managersOnly,
     '/complaints/insights': managersOnly,
     '/admin/users': adminsOnly,
+    '/admin/company': adminsOnly,
     '/complaints/categories': adminsOnly,
     [`/accounts/${account.id}`]: ownersAccount,
     [`/accounts/${account.id}?page=2`]: ownersAccount,

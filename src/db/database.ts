@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from '../accounts/accounts.table.js';
 import type { AuditEventsTable } from '../audit/audit.table.js';
+import type { CompanySettingsTable } from '../company/company.table.js';
 import type { CommitmentsTable } from '../commitments/commitments.table.js';
 import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/complaints.table.js';
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
@@ -27,6 +28,7 @@ export interface Database {
   risk_snapshots: RiskSnapshotsTable;
   account_risk: AccountRiskTable;
   job_runs: JobRunsTable;
+  company_settings: CompanySettingsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Mailer } from '../mail/mailer.js';
+import { getCompanyBranding } from '../company/company.service.js';
 import { renderDigestEmail } from './digest.email.js';
 import { type DigestRecipient, buildDigest, recordRiskSnapshot } from './digest.service.js';
 
@@ -98,7 +99,7 @@ export async function deliverDigest({ db, clock, mailer, config }: DeliveryConte
   try {
     const { digest, snapshot } = await buildDigest(db, manager, { week, now: clock.now(), baseUrl: config.baseUrl });
     await recordRiskSnapshot(db, week, snapshot, clock.now());
-    const mail = await renderDigestEmail(digest);
+    const mail = await renderDigestEmail(digest, await getCompanyBranding(db));
     const messageId = await mailer.send(mail);
     await db
       .updateTable('digest_deliveries')

@@ -74,10 +74,11 @@ const pages: PageUnderTest[] = [
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
+  { name: 'admin-company', route: '/admin/company', viewer: 'admin', path: async () => '/admin/company' },
 ];
 
 // GET routes that answer something other than a page.
-const notPages = new Set(['/', '/export', '/export/:file', '/accounts/:id/report.pdf']);
+const notPages = new Set(['/', '/export', '/export/:file', '/company/logo', '/accounts/:id/report.pdf']);
 
 /** Every GET route of the page routers (the API is mounted at a path, so it is skipped). */
 function registeredPageRoutes(app: Express): string[] {
