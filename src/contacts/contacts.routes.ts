@@ -3,13 +3,13 @@ import type { AppContext } from '../app-context.js';
 import { accountIdOf } from '../accounts/accounts.routes.js';
 import { getAccountForUser } from '../accounts/accounts.service.js';
 import { listAuditEvents } from '../audit/audit.service.js';
+import { readableChanges } from '../audit/readable-changes.js';
 import { EditConflict } from '../audit/concurrent-edits.js';
 import { viewerOf } from '../http/auth.js';
 import { NotFound } from '../http/errors.js';
 import { parseIdParam } from '../http/fields.js';
 import { flash, handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validation.js';
-import { label } from '../views/helpers/labels.js';
 import { type ContactPatch, contactEditSchema, newContactSchema } from './contacts.schemas.js';
 import { startLeavingPlaybook } from '../playbook/playbook.service.js';
 import type { Clock } from '../clock.js';
@@ -86,9 +86,6 @@ export function contactsPages({ db, clock }: AppContext): Router {
       findFollowedAccount(db, viewer, contact.id),
     ]);
     const nameOf = (id: number | null) => colleagues.find((colleague) => colleague.id === id)?.name;
-    // The trail stores ids and codes; a person reads names and role labels.
-    const readable = (field: string, value: string) =>
-      field.endsWith('_contact_id') ? (nameOf(Number(value)) ?? value) : field === 'roles' ? value.split(', ').map(label).join(', ') : value;
     res.render('contacts/show', {
       title: contact.name,
       contact,
@@ -96,10 +93,7 @@ export function contactsPages({ db, clock }: AppContext): Router {
       reportsTo: nameOf(contact.reports_to_contact_id),
       replacement: nameOf(contact.replacement_contact_id),
       followedTo,
-      audit: audit.map((event) => ({
-        ...event,
-        changes: event.changes.map((change) => ({ ...change, from: readable(change.field, change.from), to: readable(change.field, change.to) })),
-      })),
+      audit: audit.map((event) => ({ ...event, changes: readableChanges(event.changes, nameOf) })),
     });
   });
 
