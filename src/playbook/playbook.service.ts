@@ -3,7 +3,7 @@ import { riskInputsChanged } from '../risk/risk-cache.js';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
-import { type Contact, createContact, getContactForUser, listContactsForAccount } from '../contacts/contacts.service.js';
+import { type Contact, createContact, getContactForUser, listContactsForAccount, updateContact } from '../contacts/contacts.service.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import { Conflict, ValidationFailed } from '../http/errors.js';
 import type { Updateable } from 'kysely';
@@ -115,6 +115,9 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
     if (!replacement || replacement.account_id !== contact.account_id || replacement.status === 'left') throw new ValidationFailed({ replacement_contact_id: 'Choose someone still at this account' });
     await promoteReplacement(db, clock, user, contact, replacement, input.left_on, context);
   }
+  const manager = contact.reports_to_contact_id;
+  if (input.successor_takes_reporting_line && replacement && manager !== null && replacement.id !== manager && replacement.reports_to_contact_id !== manager)
+    await updateContact(db, clock, user, replacement.id, { reports_to_contact_id: manager }, { context });
 
   const after = {
     status: hasLeft ? 'left' : 'leaving',
