@@ -34,6 +34,8 @@ export interface HttpScenario {
   target: Target;
   /** The status every request must answer. */
   status: number;
+  /** Only the one-client phase: work a person waits for alone (a PDF), not a page served by the thousand. */
+  oneClientOnly?: boolean;
   /** For a route another engineer may not have built yet: a 404 skips the scenario with this note. */
   skipWhenMissing?: string;
   /** The requests to rotate through (each connection cycles over them). */
@@ -103,6 +105,14 @@ export const httpScenarios: HttpScenario[] = [
     status: 200,
     skipWhenMissing: 'the printable report (GET /accounts/:id/report) is not built yet',
     requests: ({ reportAccountId, repCookie }) => [page(`/accounts/${reportAccountId}/report`, repCookie)],
+  },
+  {
+    // Chromium is started by the first (probe) request; what is measured is every download after it.
+    name: 'report PDF, ~500 touchpoints (rep)',
+    target: { p99Ms: 3000 },
+    status: 200,
+    oneClientOnly: true,
+    requests: ({ reportAccountId, repCookie }) => [page(`/accounts/${reportAccountId}/report.pdf`, repCookie)],
   },
 ];
 

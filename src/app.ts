@@ -34,6 +34,8 @@ import { digestApi, digestPages } from './digest/digest.routes.js';
 import { repWeekApi, repWeekPages } from './rep-week/rep-week.routes.js';
 import { calendarFeedApi, calendarFeedPages } from './calendar-feed/calendar-feed.routes.js';
 import { projectRoot } from './project-root.js';
+import { companyPages } from './company/company.routes.js';
+import { multipartForm } from './http/multipart.js';
 
 const publicFolder = path.join(projectRoot, 'public');
 
@@ -89,6 +91,8 @@ export function createApp(dependencies: AppDependencies): Express {
 
   // Pages: sessions in the database, CSRF token on every form. Forms are small; the import's
   // multipart upload is not parsed here but streamed by its route, after sign-in and CSRF.
+  // The logo upload is the one multipart form; over the logo's limit it is refused beside the field.
+  app.use('/admin/company/logo', multipartForm({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: true, limit: '200kb' }));
   app.use(refuseControlCharacters);
   app.use(
@@ -116,7 +120,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(requirePageUser);
   app.get('/', (_req, res) => res.redirect('/accounts'));
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
-  app.use(reportsPages(ctx));
+  app.use(reportsPages(ctx), companyPages(ctx));
   app.use(digestPages(ctx));
   app.use(touchpointEditPages(ctx), searchPages(ctx), contactMergePages(ctx));
   app.use(repWeekPages(ctx));

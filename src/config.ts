@@ -41,6 +41,8 @@ export interface Config {
   baseUrl: string;
   /** NODE_ENV=production or a public BASE_URL: no demo company, a real session secret required. */
   production: boolean;
+  /** Whether BASE_URL was set, rather than guessed from PORT (see linkBaseUrl). */
+  baseUrlFromEnvironment: boolean;
   smtpUrl?: string;
   mailFrom: string;
   sessionSecret: string;
@@ -78,6 +80,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' =
     port: values.PORT,
     baseUrl,
     production,
+    baseUrlFromEnvironment: values.BASE_URL !== undefined,
     smtpUrl: values.SMTP_URL || undefined,
     mailFrom: values.MAIL_FROM,
     // Sessions live in the database; the secret only signs the cookie.
@@ -97,4 +100,14 @@ export function parseConfigOrExit(env: NodeJS.ProcessEnv, purpose: 'server' | 't
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * The address links in mail start with, for the server and the command line alike: BASE_URL when
+ * it is set; otherwise the address the server announced at its last start (recorded in the
+ * database), so `npm run cli -- digest` links to a server running on another port; otherwise
+ * http://localhost:PORT.
+ */
+export function linkBaseUrl(config: Pick<Config, 'baseUrl' | 'baseUrlFromEnvironment'>, announcedByServer: string | null): string {
+  return config.baseUrlFromEnvironment ? config.baseUrl : (announcedByServer ?? config.baseUrl);
 }

@@ -12,6 +12,7 @@ import { startRecurring } from './jobs/recurring.js';
 import { runRepWeekTick } from './rep-week/rep-week.delivery.js';
 import { runDepartureAlertTick } from './departure-alerts/departure-alerts.service.js';
 import { closeSharedChromium } from './pdf/chromium.js';
+import { recordServerBaseUrl } from './company/company.service.js';
 
 const config = parseConfigOrExit(process.env, 'server');
 const logger = pino({ level: config.logLevel });
@@ -34,6 +35,9 @@ const db = (() => {
 const applied = await migrateToLatest(db);
 if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 await prepareEmptyDatabase(db, systemClock, { production: config.production, logger });
+
+// The command line builds mail links from the same address when BASE_URL is not set (config.ts: linkBaseUrl).
+await recordServerBaseUrl(db, systemClock, config.baseUrl);
 
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
 const app = createApp({ db, clock: systemClock, mailer, config, logger });

@@ -65,15 +65,5 @@ export async function listAuditEvents(db: DbOrTx, entityType: AuditEventsTable['
     .orderBy('audit_events.id', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({
-    ...row,
-    changes: Object.entries(JSON.parse(row.changes) as Changes).map(([field, [from, to]]) => ({
-      field,
-      from: describe(from),
-      to: describe(to),
-    })),
-  }));
+  return rows.map((row) => ({ ...row, changes: JSON.parse(row.changes) as Changes }));
 }
-
-const describe = (value: unknown) =>
-  value === null || value === undefined || value === '' ? '—' : Array.isArray(value) ? value.join(', ') || '—' : String(value);

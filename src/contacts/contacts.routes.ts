@@ -3,9 +3,10 @@ import type { AppContext } from '../app-context.js';
 import { accountIdOf } from '../accounts/accounts.routes.js';
 import { getAccountForUser } from '../accounts/accounts.service.js';
 import { listAuditEvents } from '../audit/audit.service.js';
+import { readableChanges } from '../audit/readable-changes.js';
 import { EditConflict } from '../audit/concurrent-edits.js';
 import { viewerOf } from '../http/auth.js';
-import { NotFound } from '../http/errors.js';
+import { NotFound, ValidationFailed } from '../http/errors.js';
 import { parseIdParam } from '../http/fields.js';
 import { flash, handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validation.js';
@@ -25,6 +26,7 @@ import {
 } from './contacts.service.js';
 import { contactRoles, preferredChannels } from './contacts.table.js';
 import { findFollowedAccount } from './report-card.service.js';
+import { reportingOffers, reportsSchema } from './reporting-lines.js';
 
 /** An edit from the form or the API; a key contact newly marked leaving starts the "leaving" playbook. */
 async function saveContactEdit(db: DbOrTx, clock: Clock, viewer: CurrentUser, contactId: number, patch: ContactPatch, baseVersion?: number) {
@@ -70,7 +72,9 @@ export function contactsPages({ db, clock }: AppContext): Router {
         const input = parseInput(newContactRequestSchema, req.body);
         const contact = await db.transaction().execute((trx) => addContact(trx, clock, viewer, accountId, input));
         flash(req, `${contact.name} added to the buying chain.`);
-        res.redirect(`/accounts/${accountId}`);
+        // A new boss: their page offers to link the decision-makers to them (pre-ticked).
+        const offers = contact.roles.includes('boss') ? reportingOffers(contact, await listContactsForAccount(db, accountId)) : [];
+        res.redirect(offers.length > 0 ? `/contacts/${contact.id}#reporting-lines` : `/accounts/${accountId}`);
       },
       () => formPage(accountId, req, { title: 'New contact' }),
     );
@@ -86,9 +90,6 @@ export function contactsPages({ db, clock }: AppContext): Router {
       findFollowedAccount(db, viewer, contact.id),
     ]);
     const nameOf = (id: number | null) => colleagues.find((colleague) => colleague.id === id)?.name;
-    // The trail stores ids and codes; a person reads names and role labels.
-    const readable = (field: string, value: string) =>
-      field.endsWith('_contact_id') ? (nameOf(Number(value)) ?? value) : field === 'roles' ? value.split(', ').map(label).join(', ') : value;
     res.render('contacts/show', {
       title: contact.name,
       contact,
@@ -96,11 +97,25 @@ export function contactsPages({ db, clock }: AppContext): Router {
       reportsTo: nameOf(contact.reports_to_contact_id),
       replacement: nameOf(contact.replacement_contact_id),
       followedTo,
-      audit: audit.map((event) => ({
-        ...event,
-        changes: event.changes.map((change) => ({ ...change, from: readable(change.field, change.from), to: readable(change.field, change.to) })),
-      })),
+      audit: audit.map((event) => ({ ...event, changes: readableChanges(event.changes, nameOf) })),
+      reportingOffers: reportingOffers(contact, colleagues),
     });
+  });
+
+  /** "Maria Lopez reports to Paul Whitman": the ticked decision-makers get the boss as their reports-to line. */
+  router.post('/contacts/:id/reports', async (req, res) => {
+    const viewer = viewerOf(req);
+    const boss = await getContactForUser(db, viewer, contactIdOf(req));
+    const { report_ids } = parseInput(reportsSchema, req.body);
+    await db.transaction().execute(async (trx) => {
+      for (const reportId of report_ids) {
+        const report = await getContactForUser(trx, viewer, reportId).catch(() => undefined);
+        if (!report || report.account_id !== boss.account_id) throw new ValidationFailed({ report_ids: 'Choose people at this account' });
+        await updateContact(trx, clock, viewer, report.id, { reports_to_contact_id: boss.id });
+      }
+    });
+    flash(req, report_ids.length > 0 ? `The org chart now shows who reports to ${boss.name}.` : 'Nothing changed.');
+    res.redirect(`/accounts/${boss.account_id}`);
   });
 
   router.get('/contacts/:id/edit', async (req, res) => {

@@ -1,6 +1,7 @@
 import { inZone, localDayNumber } from '../local-time.js';
 import type { ContactRole } from './contacts.table.js';
 import type { Contact } from './contacts.service.js';
+import { fitText } from './text-width.js';
 
 // The buying chain as an org chart, drawn on the server as SVG: boxes coloured by role,
 // filled by warmth (how recently we met them), lines for who reports to whom.
@@ -43,7 +44,19 @@ export function warmthOf(lastMetAt: string | null, now: Date, zone: string): War
 const escapeXml = (text: string) =>
   text.replace(/[<>&"']/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[char]!);
 
-const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Left padding of the text in a card (past the role stripe) and the room kept on the right. */
+const textInset = 14;
+const textRightPadding = 8;
+
+/**
+ * One line of a card, fitted to the card's width by its measured length; a line cut short keeps
+ * its full text in a <title>, so it shows on hover and reaches screen readers.
+ */
+function cardLine(x: number, y: number, text: string, { size, bold = false, fill, extra = '' }: { size: number; bold?: boolean; fill: string; extra?: string }, width: number) {
+  const fitted = fitText(text, width - textInset - textRightPadding, size, bold);
+  const title = fitted.abbreviated ? `<title>${escapeXml(text)}</title>` : '';
+  return `<text x="${x + textInset}" y="${y}" font-size="${size}"${bold ? ' font-weight="700"' : ''} fill="${fill}"${extra}>${title}${escapeXml(fitted.text)}</text>`;
+}
 
 interface PlacedNode {
   contact: Contact;
@@ -135,8 +148,6 @@ export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string, l
   if (contacts.length === 0) return '';
   const { placed, width, height, nodeWidth: boxWidth, connector } = (layoutName === 'list' ? listLayout : treeLayout)(contacts);
   const position = new Map(placed.map((node) => [node.contact.id, node]));
-  // Wider boxes (the list layout) hold longer names and titles before cutting them short.
-  const room = boxWidth / nodeWidth;
 
   const lines = placed
     .filter((node) => node.contact.reports_to_contact_id !== null && position.has(node.contact.reports_to_contact_id))
@@ -158,16 +169,16 @@ export function buildOrgChartSvg(contacts: Contact[], now: Date, zone: string, l
       `<title>${escapeXml(`${contact.name}${contact.title ? `, ${contact.title}` : ''} — ${roles}; ${met}${status ? `; ${status}` : ''}`)}</title>`,
       `<rect x="${x}" y="${y}" width="${boxWidth}" height="${nodeHeight}" rx="8" fill="${fill}" stroke="${colour}" stroke-width="2"${dash}/>`,
       `<rect x="${x}" y="${y}" width="6" height="${nodeHeight}" rx="3" fill="${colour}"/>`,
-      `<text x="${x + 14}" y="${y + 20}" font-size="14" font-weight="700" fill="#0f172a"${contact.status === 'left' ? ' text-decoration="line-through"' : ''}>${escapeXml(truncate(contact.name, Math.floor(20 * room)))}</text>`,
-      `<text x="${x + 14}" y="${y + 36}" font-size="11" fill="#334155">${escapeXml(truncate(contact.title ?? '', Math.floor(26 * room)))}</text>`,
-      `<text x="${x + 14}" y="${y + 52}" font-size="11" font-weight="600" fill="${colour}">${escapeXml(truncate(status ? `${status} · ${roles}` : roles, Math.floor(28 * room)))}</text>`,
-      `<text x="${x + 14}" y="${y + 67}" font-size="10.5" fill="#475569">${escapeXml(met)}</text>`,
+      cardLine(x, y + 20, contact.name, { size: 14, bold: true, fill: '#0f172a', extra: contact.status === 'left' ? ' text-decoration="line-through"' : '' }, boxWidth),
+      cardLine(x, y + 36, contact.title ?? '', { size: 11, fill: '#334155' }, boxWidth),
+      cardLine(x, y + 52, status ? `${status} · ${roles}` : roles, { size: 11, bold: true, fill: colour }, boxWidth),
+      cardLine(x, y + 67, met, { size: 10.5, fill: '#475569' }, boxWidth),
       `</g>`,
     ].join('');
   });
 
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="org-chart org-chart-${layoutName}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Buying chain: ${contacts.length} people; who reports to whom">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="org-chart org-chart-${layoutName}" font-family="'Liberation Sans', Arial, Helvetica, sans-serif" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Buying chain: ${contacts.length} people; who reports to whom">`,
     ...lines,
     ...boxes,
     `</svg>`,

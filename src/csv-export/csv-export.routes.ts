@@ -15,9 +15,8 @@ const kindOf = (file: unknown): ExportKind => {
 export function csvExportPages({ db, clock }: AppContext): Router {
   const router = Router();
 
-  router.get('/export', (_req, res) => {
-    res.render('csv-export/index', { title: 'Export', kinds: exportKinds });
-  });
+  // Import and export share one page (import first): the menu's "Import & export" opens it.
+  router.get('/export', (_req, res) => res.redirect(301, '/import#export'));
 
   router.get('/export/:file', async (req, res) => {
     const viewer = viewerOf(req);

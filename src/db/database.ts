@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from '../accounts/accounts.table.js';
 import type { AuditEventsTable } from '../audit/audit.table.js';
 import type { CalendarFeedsTable } from '../calendar-feed/calendar-feed.table.js';
+import type { CompanySettingsTable } from '../company/company.table.js';
 import type { CommitmentsTable } from '../commitments/commitments.table.js';
 import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/complaints.table.js';
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
@@ -37,6 +38,7 @@ export interface Database {
   import_rows: ImportRowsTable;
   calendar_feeds: CalendarFeedsTable;
   departure_alerts: DepartureAlertsTable;
+  company_settings: CompanySettingsTable;
 }
 
 export type Db = Kysely<Database>;

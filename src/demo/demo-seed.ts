@@ -138,6 +138,9 @@ export async function seedDemo(db: Db, clock: Clock): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const admin = await createUser(trx, clock, { email: 'admin@demo.buychain.test', name: 'Alex Admin', role: 'admin', time_zone: 'America/New_York', password: demoPassword });
     const dana = await createUser(trx, clock, { email: 'dana@demo.buychain.test', name: 'Dana Whitfield', role: 'manager', time_zone: 'America/New_York', password: demoPassword });
+    // No unasked email on the first start: the demo manager turns the weekly digest on in Settings
+    // after seeing the preview (which says so), or sends one from there.
+    await trx.updateTable('users').set({ digest_opt_out: 1 }).where('id', '=', dana.id).execute();
     const riley = await createUser(trx, clock, { email: 'riley@demo.buychain.test', name: 'Riley Morgan', role: 'rep', manager_id: dana.id, time_zone: 'America/Chicago', password: demoPassword });
     const sam = await createUser(trx, clock, { email: 'sam@demo.buychain.test', name: 'Sam Okafor', role: 'rep', manager_id: dana.id, time_zone: 'America/New_York', password: demoPassword });
     void admin;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
+import { type Config, linkBaseUrl } from '../config.js';
+import { getCompanyBranding, recordedServerBaseUrl } from '../company/company.service.js';
 import type { Db } from '../db/database.js';
 import { ValidationFailed } from '../http/errors.js';
 import { createMailer } from '../mail/mailer.js';
@@ -21,7 +22,7 @@ const describe = (outcome: DeliveryOutcome) =>
  * text; `--send` sends now, still once per manager and week unless `--force`. Without --week, each
  * manager's current week in their time zone. Managers who opted out are skipped unless named.
  */
-export async function digestCommand(db: Db, clock: Clock, config: Config, args: string[], print: (text: string) => void = console.log) {
+export async function digestCommand(db: Db, clock: Clock, environment: Config, args: string[], print: (text: string) => void = console.log, warn: (text: string) => void = console.error) {
   const { values } = parseArgs({
     args,
     options: { week: { type: 'string' }, 'dry-run': { type: 'boolean' }, send: { type: 'boolean' }, force: { type: 'boolean' }, manager: { type: 'string' } },
@@ -29,11 +30,17 @@ export async function digestCommand(db: Db, clock: Clock, config: Config, args: 
   if (values['dry-run'] === values.send) throw new ValidationFailed({ mode: 'digest needs either --dry-run or --send' });
   if (values.force && !values.send) throw new ValidationFailed({ force: '--force goes with --send' });
 
+  const announced = await recordedServerBaseUrl(db);
+  const config = { ...environment, baseUrl: linkBaseUrl(environment, announced) };
+  if (!environment.baseUrlFromEnvironment)
+    warn(`Links point to ${config.baseUrl} (${announced ? 'where the server said it listens at its last start' : 'no server has started on this database yet'}); set BASE_URL to choose.`);
+
   if (values['dry-run']) {
     const digests = await buildAllDigests(db, { week: values.week, now: clock.now(), baseUrl: config.baseUrl, managerEmail: values.manager });
     if (digests.length === 0) print('No manager to send a digest to.');
+    const branding = await getCompanyBranding(db);
     for (const { manager, digest } of digests) {
-      const email = await renderDigestEmail(digest);
+      const email = await renderDigestEmail(digest, branding);
       print(`To: ${manager.name} <${email.to}>\nSubject: ${email.subject}\n\n${email.text}`);
     }
     return;

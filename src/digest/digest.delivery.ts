@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { Mailer, OutgoingMail } from '../mail/mailer.js';
+import { getCompanyBranding } from '../company/company.service.js';
 import { renderDigestEmail } from './digest.email.js';
 import { type DigestRecipient, buildDigest, recordRiskSnapshot } from './digest.service.js';
 import type { DigestDeliveriesTable, WeeklyEmailKind } from './digest.table.js';
@@ -106,7 +107,7 @@ export function deliverDigest(context: DeliveryContext, manager: DigestRecipient
   return deliverWeeklyEmail(context, { kind: 'team_digest', recipientId: manager.id, week, mode }, async () => {
     const { digest, snapshot } = await buildDigest(context.db, manager, { week, now: context.clock.now(), baseUrl: context.config.baseUrl });
     await recordRiskSnapshot(context.db, week, snapshot, context.clock.now());
-    return renderDigestEmail(digest);
+    return renderDigestEmail(digest, await getCompanyBranding(context.db));
   });
 }
 

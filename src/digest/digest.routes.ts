@@ -8,7 +8,8 @@ import { pageInfo, parsePaging } from '../http/pagination.js';
 import { parseInput } from '../http/validation.js';
 import type { CurrentUser } from '../users/users.service.js';
 import { type DeliveryOutcome, deliverDigest, findDelivery, listDeliveries } from './digest.delivery.js';
-import { renderDigestEmail } from './digest.email.js';
+import { digestIssuer, renderDigestEmail } from './digest.email.js';
+import { getCompanyBranding } from '../company/company.service.js';
 import { digestHelpers } from './digest.helpers.js';
 import { digestQuerySchema } from './digest.schemas.js';
 import { type DigestRecipient, buildDigest, digestWeek, findDigestRecipient, listDigestRecipients } from './digest.service.js';
@@ -44,7 +45,8 @@ export function digestPages(ctx: AppContext): Router {
     const manager = await managerFor(ctx, viewer, source.manager_id, async () => managers[0]?.id);
     const week = digestWeek(manager, parseInput(digestQuerySchema, { week: source.week }).week, clock.now());
     const { digest } = await buildDigest(db, manager, { week: week.id, now: clock.now(), baseUrl: config.baseUrl });
-    const [email, delivery] = await Promise.all([renderDigestEmail(digest), findDelivery(db, manager.id, week.id)]);
+    const branding = await getCompanyBranding(db);
+    const [email, delivery] = await Promise.all([renderDigestEmail(digest, branding), findDelivery(db, manager.id, week.id)]);
     const isCurrentWeek = week.id === isoWeekOf(clock.now(), manager.time_zone).id;
     return {
       view: 'digest/preview',
@@ -52,6 +54,7 @@ export function digestPages(ctx: AppContext): Router {
         title: 'Weekly digest',
         helpers: digestHelpers,
         digest,
+        issuer: digestIssuer(branding, branding.logo ? `/company/logo?v=${encodeURIComponent(branding.logo.version)}` : undefined),
         email,
         delivery,
         manager,

@@ -9,6 +9,7 @@ import { maxUploadBytes, receiveCsv } from './csv-upload.js';
 import { importColumns } from './import-rows.js';
 import { applyImport, previewImport } from './import-run.js';
 import { stageImport } from './import-staging.js';
+import { exportKinds } from '../csv-export/csv-export.service.js';
 
 /** How many problems, accounts and contacts the preview lists (with a count of the rest). */
 const previewRows = 100;
@@ -21,7 +22,11 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 // staged rows (POST /import/:id), so the file is sent once, whatever its size.
 export function importerPages({ db, clock }: AppContext): Router {
   const router = Router();
-  const formPage = { view: 'importer/import', data: { title: 'Import accounts and contacts', columns: importColumns, maxUploadMegabytes: maxUploadBytes / 1024 / 1024 } };
+  // The menu's "Import & export": the import form first, the export files below it.
+  const formPage = {
+    view: 'importer/import',
+    data: { title: 'Import and export', columns: importColumns, maxUploadMegabytes: maxUploadBytes / 1024 / 1024, exportKinds },
+  };
 
   router.get('/import', (_req, res) => res.render(formPage.view, formPage.data));
 

@@ -7,6 +7,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html: string;
+  /** Images the HTML shows as cid:… (mail clients block outside images and most data: ones). */
+  inlineImages?: { cid: string; filename: string; contentType: string; content: Buffer }[];
 }
 
 export interface Mailer {
@@ -14,13 +16,18 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<string>;
 }
 
+const nodemailerMessage = ({ inlineImages, ...mail }: OutgoingMail) => ({
+  ...mail,
+  attachments: inlineImages?.map((image) => ({ ...image, contentDisposition: 'inline' as const })),
+});
+
 /** Real SMTP when SMTP_URL is set; otherwise each message is written as an .eml file to the outbox folder. */
 export function createMailer({ smtpUrl, from, outboxFolder }: { smtpUrl?: string; from: string; outboxFolder: string }): Mailer {
   if (smtpUrl) {
     const transport = nodemailer.createTransport(smtpUrl);
     return {
       async send(mail) {
-        const info = await transport.sendMail({ from, ...mail });
+        const info = await transport.sendMail({ from, ...nodemailerMessage(mail) });
         return info.messageId;
       },
     };
@@ -28,7 +35,7 @@ export function createMailer({ smtpUrl, from, outboxFolder }: { smtpUrl?: string
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, ...mail });
+      const info = await transport.sendMail({ from, ...nodemailerMessage(mail) });
       await fs.mkdir(outboxFolder, { recursive: true });
       const safeName = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.to.replace(/[^a-z0-9@.-]/gi, '_')}.eml`;
       await fs.writeFile(path.join(outboxFolder, safeName), info.message as Buffer);

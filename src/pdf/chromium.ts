@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { keepPrintingPageReady } from './html-to-pdf.js';
 
 // No sandbox (containers run as root), no GPU, and nothing that phones home or updates itself.
 export const chromiumArgs = [
@@ -33,7 +34,14 @@ let shared: Promise<Browser> | undefined;
 
 export function sharedChromium(executablePath: string): Promise<Browser> {
   if (!shared) {
-    const launching = launchChromium(executablePath);
+    // The first printing page opens with the browser, so even the first download waits only for printing.
+    const launching = launchChromium(executablePath).then(async (browser) => {
+      await keepPrintingPageReady(browser).catch(async (error: unknown) => {
+        await browser.close();
+        throw error;
+      });
+      return browser;
+    });
     const forget = () => {
       if (shared === launching) shared = undefined;
     };

@@ -25,7 +25,16 @@ export function playbookPages({ db, clock }: AppContext): Router {
     const colleagues = (await listContactsForAccount(db, contact.account_id)).filter((c) => c.id !== contact.id && c.status !== 'left');
     return {
       view: 'playbook/departure',
-      data: { title: `Is ${contact.name} leaving, or gone?`, contact, colleagues, notices: departureNotices, roles: contactRoles, ...extra },
+      data: {
+        title: `Is ${contact.name} leaving, or gone?`,
+        contact,
+        colleagues,
+        // Whom the leaver reports to: the successor is offered the same line.
+        leaverManager: colleagues.find((colleague) => colleague.id === contact.reports_to_contact_id),
+        notices: departureNotices,
+        roles: contactRoles,
+        ...extra,
+      },
     };
   };
 
@@ -40,6 +49,7 @@ export function playbookPages({ db, clock }: AppContext): Router {
         notice: contact.departure_notice,
         destination: contact.departure_destination,
         replacement_contact_id: contact.replacement_contact_id,
+        successor_takes_reporting_line: ['0', '1'],
       },
     });
   });

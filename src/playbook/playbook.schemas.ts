@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { departureNotices } from '../contacts/contacts.table.js';
-import { blankToUndefined, isoDate, optionalEntityId, optionalText } from '../http/fields.js';
+import { asArray, blankToUndefined, isoDate, optionalEntityId, optionalText } from '../http/fields.js';
 import { newContactSchema } from '../contacts/contacts.schemas.js';
 
 const leftOnMissing = 'Choose the day they leave (a date after today) or the day they left (today or earlier)';
@@ -15,6 +15,14 @@ export const departureSchema = z.object({
   new_replacement: z.preprocess(
     (value) => (value && typeof value === 'object' && blankToUndefined((value as { name?: unknown }).name) === undefined ? undefined : value),
     newContactSchema.optional(),
+  ),
+  /**
+   * The successor takes the leaver's reports-to line, so the chart links them in. The form sends
+   * a "0" marker and, ticked (the default), a "1"; the API sends a boolean. Absent: left as it is.
+   */
+  successor_takes_reporting_line: z.preprocess(
+    (value) => (value === undefined || typeof value === 'boolean' ? value : asArray(value).includes('1')),
+    z.boolean().optional(),
   ),
 });
 

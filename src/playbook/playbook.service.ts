@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { accountNameKey } from '../accounts/accounts.service.js';
-import { type Contact, createContact, getContactForUser, listContactsForAccount } from '../contacts/contacts.service.js';
+import { type Contact, createContact, getContactForUser, listContactsForAccount, updateContact } from '../contacts/contacts.service.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import { Conflict, ValidationFailed } from '../http/errors.js';
 import type { Updateable } from 'kysely';
@@ -120,6 +120,9 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
     if (!replacement || replacement.account_id !== contact.account_id || replacement.status === 'left') throw new ValidationFailed({ replacement_contact_id: 'Choose someone still at this account' });
     await promoteReplacement(db, clock, user, contact, replacement, input.left_on, context);
   }
+  const manager = contact.reports_to_contact_id;
+  if (input.successor_takes_reporting_line && replacement && manager !== null && replacement.id !== manager && replacement.reports_to_contact_id !== manager)
+    await updateContact(db, clock, user, replacement.id, { reports_to_contact_id: manager }, { context });
 
   // Once they have left, whoever took over has decided since then at the latest, never from a future date.
   const successorId = replacement?.id ?? contact.replacement_contact_id;

@@ -12,6 +12,16 @@ import { htmlToPdf } from '../pdf/html-to-pdf.js';
 import { projectRoot } from '../project-root.js';
 import { defaultPaperFor, paperSizes, personalDetails, reportOptionsSchema, reportSections } from './reports.schemas.js';
 import { type ReportAccount, buildAccountReport, getReportAccount, listReportPeople } from './reports.service.js';
+import { type CompanyBranding, getCompanyBranding, logoDataUrl } from '../company/company.service.js';
+
+/**
+ * Who the report is issued by: the selling company's name and logo (Admin → Company), never the
+ * CRM's. The page links the logo; the PDF, which has no network, carries it inline.
+ */
+const issuerOf = ({ name, logo }: CompanyBranding, inline: boolean) => ({
+  name,
+  logoSrc: logo ? (inline ? logoDataUrl(logo) : `/company/logo?v=${encodeURIComponent(logo.version)}`) : undefined,
+});
 
 const choices = {
   sections: reportSections.map((value) => ({
@@ -84,7 +94,8 @@ export function reportsPages({ db, clock, config, logger }: AppContext): Router 
     if (loaded.error) return renderOptionsError(req, res, loaded.account, loaded.error);
     const { account, options, report } = loaded;
     const historyToPresent = report.preparedFor ? await historyToPresentTo(db, report.preparedFor.id) : false;
-    res.render('reports/show', { ...pageData(req, account), report, people: report.people, values: options, historyToPresent });
+    const issuer = issuerOf(await getCompanyBranding(db), false);
+    res.render('reports/show', { ...pageData(req, account), issuer, report, people: report.people, values: options, historyToPresent });
   });
 
   router.get('/accounts/:id/report.pdf', async (req, res) => {
@@ -92,9 +103,10 @@ export function reportsPages({ db, clock, config, logger }: AppContext): Router 
     if (loaded.error) return renderOptionsError(req, res, loaded.account, loaded.error);
     if (!isChromiumInstalled(config.chromiumPath)) throw new HttpError(503, 'pdf_unavailable', pdfUnavailable);
     const { account, report } = loaded;
+    const issuer = issuerOf(await getCompanyBranding(db), true);
     const [html, footerTemplate] = await Promise.all([
-      renderToString(res, 'reports/pdf', { ...pageData(req, account), report, inlineStylesheet: inlineStylesheet() }),
-      renderToString(res, 'reports/pdf-footer', { layout: false, report }),
+      renderToString(res, 'reports/pdf', { ...pageData(req, account), issuer, report, inlineStylesheet: inlineStylesheet() }),
+      renderToString(res, 'reports/pdf-footer', { layout: false, issuer, report }),
     ]);
     const browser = await sharedChromium(config.chromiumPath).catch((error: unknown) => {
       logger.error({ err: error }, 'Chromium did not start');

@@ -35,6 +35,8 @@ export function reportOptionsSchema(timeZone: string) {
       sections: checkboxes(reportSections, [...reportSections]).refine((list) => list.length > 0, 'Choose at least one section'),
       details: checkboxes(personalDetails, []),
       paper: z.preprocess((value) => value || defaultPaperFor(timeZone), z.enum(paperSizes, { error: 'Choose A4 or US Letter' })),
+      /** Empty sections and zero figures are left out (a blank page says nothing) unless asked for. */
+      show_empty: z.preprocess((value) => asArray(value).includes('1'), z.boolean()),
     })
     .refine((options) => !options.from || !options.to || options.from <= options.to, {
       path: ['to'],

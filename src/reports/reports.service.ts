@@ -11,9 +11,6 @@ import { inZone } from '../local-time.js';
 // This report is handed to the customer. Every query below names its columns: internal notes
 // (touchpoints, complaints), account notes and the audit trail are never even read.
 
-/** The name the report is issued under; a company setting can replace it when there is one. */
-export const companyName = 'Buychain';
-
 // Our buying-chain vocabulary, said the way the customer would read it. Key order is display order.
 const roleTitles: Record<ContactRole, string> = {
   decision_maker: 'Decision-maker',
@@ -179,8 +176,17 @@ export async function buildAccountReport(db: DbOrTx, account: ReportAccount, opt
   const firstKnown = [account.customer_since, entries[0]?.date].filter((date): date is string => Boolean(date)).sort()[0];
   const count = (kinds: readonly TouchpointKind[]) => entries.filter((entry) => kinds.includes(entry.kind)).length;
 
+  const keep = <Section>(section: Section | undefined, isEmpty: (section: Section) => boolean) =>
+    section !== undefined && (options.show_empty || !isEmpty(section)) ? section : undefined;
+  const figures = [
+    { value: count(faceToFaceKinds), caption: 'Meetings' },
+    { value: count(['delivery']), caption: 'Deliveries' },
+    { value: count(['service_call']), caption: 'Service calls' },
+    { value: issues.length, caption: 'Issues resolved' },
+    { value: people.length, caption: 'People we work with' },
+  ].filter((figure) => options.show_empty || figure.value > 0);
+
   return {
-    company: companyName,
     account,
     paper: options.paper,
     preparedFor,
@@ -190,19 +196,10 @@ export async function buildAccountReport(db: DbOrTx, account: ReportAccount, opt
     details: Object.fromEntries(options.details.map((detail) => [detail, true])) as Partial<Record<PersonalDetail, true>>,
     /** Everyone current, for the "prepared for" choice and the summary, whether or not their section is shown. */
     people,
-    summary: wants('summary')
-      ? {
-          customer_since: account.customer_since,
-          meetings: count(faceToFaceKinds),
-          deliveries: count(['delivery']),
-          service_calls: count(['service_call']),
-          issues_resolved: issues.length,
-          people: people.length,
-        }
-      : undefined,
-    timeline: wants('timeline') ? { months } : undefined,
-    issues: wants('issues') ? { rows: issues } : undefined,
-    chain: wants('people') ? { rows: people } : undefined,
-    testimonials: wants('testimonials') ? { rows: entries.filter((entry) => entry.testimonial_url) } : undefined,
+    summary: keep(wants('summary') ? { customer_since: account.customer_since, figures } : undefined, (summary) => !summary.customer_since && summary.figures.length === 0),
+    timeline: keep(wants('timeline') ? { months } : undefined, (timeline) => timeline.months.length === 0),
+    issues: keep(wants('issues') ? { rows: issues } : undefined, (section) => section.rows.length === 0),
+    chain: keep(wants('people') ? { rows: people } : undefined, (section) => section.rows.length === 0),
+    testimonials: keep(wants('testimonials') ? { rows: entries.filter((entry) => entry.testimonial_url) } : undefined, (section) => section.rows.length === 0),
   };
 }

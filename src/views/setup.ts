@@ -5,6 +5,7 @@ import * as dates from './helpers/dates.js';
 import * as forms from './helpers/forms.js';
 import * as labels from './helpers/labels.js';
 import * as risk from './helpers/risk.js';
+import * as timeZones from './helpers/time-zones.js';
 import { projectRoot } from '../project-root.js';
 
 export const viewsFolder = path.join(projectRoot, 'views');
@@ -14,7 +15,7 @@ export const handlebars = create({
   defaultLayout: 'main',
   layoutsDir: path.join(viewsFolder, 'layouts'),
   partialsDir: path.join(viewsFolder, 'partials'),
-  helpers: { ...dates, ...forms, ...labels, ...risk },
+  helpers: { ...dates, ...forms, ...labels, ...risk, ...timeZones },
 });
 
 export function setUpViews(app: Express): void {

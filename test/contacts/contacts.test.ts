@@ -236,8 +236,8 @@ describe('the audit trail on the contact page', () => {
     expect(history).toContain('<strong>Created</strong> by North Rep');
     expect(history).toContain('<li>Name: — → Nora Quinn</li>');
     expect(history).toContain('<strong>Updated</strong> by North Manager');
-    expect(history).toContain('<li>Title: Legal Secretary → Office Manager</li>');
-    expect(history).toContain('<li>Roles: User → Decision-maker, Influencer</li>');
+    expect(history).toContain('<li>Job title: Legal Secretary → Office Manager</li>');
+    expect(history).toContain('<li>Roles in the buying chain: User → Decision-maker, Influencer</li>');
     expect(history).toContain('<li>Reports to: — → Audit Partners Boss</li>');
     expect(history).toContain('<strong>Archived</strong> by North Rep');
     expect(history).toContain('<strong>Restored</strong> by North Rep');
@@ -250,8 +250,11 @@ describe('the audit trail on the contact page', () => {
     await api.rep.patch(`/contacts/${decider.id}`, { status: 'leaving', leaving_on: '2026-12-15', notice: 'told_in_advance' });
     const page = (await as.rep.agent.get(`/contacts/${decider.id}`)).text;
     expect(page).toContain('<strong>Marked leaving</strong> by North Rep');
-    expect(page).toContain('<li>Status: active → leaving</li>');
-    expect(page).toContain('<li>Leaving on: — → 2026-12-15</li>');
+    // In the words and date format of the forms, never the stored codes.
+    expect(page).toContain('<li>Status: Still there → Leaving</li>');
+    expect(page).toContain('<li>Leaving date: — → 15 Dec 2026</li>');
+    expect(page).toContain('<li>How did you hear?: — → Told us in advance</li>');
+    expect(page).not.toMatch(/told_in_advance|2026-12-15/);
   });
 });
 

@@ -24,8 +24,11 @@ describe('CSV export', () => {
     await t.make.contact(outsider, (await t.make.account(outsider, { name: 'Secret Corp' })).id, { name: 'Hidden Person' });
 
     const { agent } = await signIn(t.app, manager);
-    const page = await agent.get('/export');
+    // "Import & export" is one page, import first.
+    expect((await agent.get('/export')).headers.location).toBe('/import#export');
+    const page = await agent.get('/import');
     expect(page.text).toContain('href="/export/complaints.csv"');
+    expect(page.text.indexOf('Import accounts and contacts')).toBeLessThan(page.text.indexOf('id="export-heading"'));
 
     const accounts = await agent.get('/export/accounts.csv');
     expect(accounts.headers['content-type']).toBe('text/csv; charset=utf-8');

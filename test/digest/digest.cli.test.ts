@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { digestCommand } from '../../src/digest/digest.cli.js';
+import { recordServerBaseUrl, saveCompanyLogo, saveCompanyName } from '../../src/company/company.service.js';
 import type { CurrentUser } from '../../src/users/users.service.js';
 import { type TestApp, createTestApp } from '../support/test-app.js';
 import { startSmtpServer } from './digest-fixtures.js';
@@ -62,5 +63,29 @@ describe('npm run cli -- digest', () => {
 
     await expect(cli('--week', '2026-W48')).rejects.toMatchObject({ fields: { mode: 'digest needs either --dry-run or --send' } });
     await expect(cli('--week', 'soon', '--dry-run')).rejects.toMatchObject({ fields: { week: 'There is no week soon' } });
+  });
+
+  it('links to where the server runs without BASE_URL, as the server itself does, and names the company', async () => {
+    // The server, started with PORT=4123, recorded its address; the command runs with no PORT or BASE_URL.
+    await recordServerBaseUrl(t.db, t.clock, 'http://localhost:4123');
+    await saveCompanyName(t.db, t.clock, 'Bluewater Office Systems');
+    await saveCompanyLogo(t.db, t.clock, { contentType: 'image/png', data: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
+    const config = parseConfig({ DATABASE_URL: t.url, SMTP_URL: smtp.url });
+    const lines: string[] = [];
+    const warnings: string[] = [];
+    await digestCommand(t.db, t.clock, config, ['--week', '2026-W48', '--dry-run', '--manager', 'north@example.com'], (line) => lines.push(line), (line) => warnings.push(line));
+    expect(lines.join('\n')).toContain('http://localhost:4123/accounts/');
+    expect(lines.join('\n')).toContain('Bluewater Office Systems weekly risk digest — week 2026-W48');
+    expect(warnings).toEqual([expect.stringContaining('Links point to http://localhost:4123 (where the server said it listens at its last start); set BASE_URL to choose.')]);
+
+    // BASE_URL, when set, wins everywhere; the logo travels inside the message.
+    const withBase = parseConfig({ DATABASE_URL: t.url, SMTP_URL: smtp.url, BASE_URL: 'https://crm.example.com' });
+    await digestCommand(t.db, t.clock, withBase, ['--week', '2026-W48', '--send', '--force', '--manager', 'north@example.com'], () => undefined, (line) => warnings.push(line));
+    const mail = smtp.received.at(-1)!;
+    expect(mail.html).toContain('https://crm.example.com/accounts/');
+    // mailparser inlines cid: images as data: addresses when it reads the message.
+    expect(mail.html).toMatch(/<img src="(cid:company-logo@buychain|data:image\/png;base64,[^"]+)"/);
+    expect(mail.attachments.map((file) => [file.cid, file.contentType])).toEqual([['company-logo@buychain', 'image/png']]);
+    expect(warnings).toHaveLength(1);
   });
 });

@@ -139,7 +139,7 @@ describe("a manager's digest for a fixed week", () => {
   });
 
   it('renders the same content as HTML and plain text', async () => {
-    const email = await renderDigestEmail(digest);
+    const email = await renderDigestEmail(digest, { name: null, logo: null });
     expect(email.to).toBe(dana.email);
     for (const part of [email.html, email.text]) {
       expect(part).toContain('Harbor Dental Decider (decision-maker) is leaving on 27 Nov 2026.');
@@ -186,7 +186,7 @@ describe('an empty week', () => {
     const { digest: quiet } = await buildDigest(t.db, await findDigestRecipient(t.db, calm, calm.id), { now: t.clock.now(), baseUrl });
     expect(quiet.is_empty).toBe(true);
     expect(quiet.subject).toBe('Team risk digest 2026-W48 (23–29 Nov 2026): no accounts at risk');
-    const email = await renderDigestEmail(quiet);
+    const email = await renderDigestEmail(quiet, { name: null, logo: null });
     for (const part of [email.html, email.text]) expect(part).toContain('Nothing needs your attention this week');
     expect(email.html).not.toContain('Accounts at risk');
     expect(email.text).toContain('Calm Rep: 1 account, 0 at risk, 0 overdue meetings');

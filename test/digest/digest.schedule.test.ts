@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigestTick } from '../../src/digest/digest.scheduler.js';
 import type { CurrentUser } from '../../src/users/users.service.js';
-import { type TestApp, createTestApp } from '../support/test-app.js';
+import { demoPassword, seedDemo } from '../../src/demo/demo-seed.js';
+import { type TestApp, createTestApp, signIn } from '../support/test-app.js';
 import { deliveryContext } from './digest-fixtures.js';
 
 // The scheduler's tick, run every hour of a fixed clock: each manager gets their digest at the first
@@ -88,5 +89,20 @@ describe('settings and catching up', () => {
     // Friday 16:00 in Berlin is 15:00 UTC; the hourly ticks fall at :20.
     expect(await sentTo(berlin)).toEqual([{ iso_week: '2026-W48', sent_at: '2026-11-27T15:20:00.000Z' }]);
     expect(await sentTo(optedOut)).toEqual([]);
+  });
+});
+
+describe('the demo company', () => {
+  it('sends no unasked digest on first start: the demo manager opts in after seeing the preview', async () => {
+    t = await createTestApp();
+    await seedDemo(t.db, t.clock);
+    // The fixed clock is Monday 14:00 UTC, past Dana's 07:00 in New York: a tick at start would send.
+    expect(await runDigestTick(deliveryContext(t, t.mailer))).toEqual([]);
+
+    const { agent } = await signIn(t.app, { email: 'dana@demo.buychain.test' }, demoPassword);
+    const preview = await agent.get('/digest');
+    expect(preview.text).toContain('Not sent automatically');
+    expect(preview.text).toContain('href="/settings#digest"');
+    expect(preview.text).toContain('Send now');
   });
 });

@@ -71,7 +71,6 @@ const pages: PageUnderTest[] = [
   { name: 'complaint-insights', route: '/complaints/insights', viewer: 'manager', path: async () => '/complaints/insights' },
   { name: 'complaint-categories', route: '/complaints/categories', viewer: 'admin', path: async () => '/complaints/categories' },
   { name: 'import', route: '/import', viewer: 'rep', path: async () => '/import' },
-  { name: 'export', route: '/export', viewer: 'rep', path: async () => '/export' },
   { name: 'digest', route: '/digest', viewer: 'manager', path: async () => '/digest' },
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
@@ -79,6 +78,7 @@ const pages: PageUnderTest[] = [
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
   { name: 'admin-user-delete', route: '/admin/users/:id/delete', viewer: 'admin', path: async () => `/admin/users/${(await findUserByEmail(t.db, demo.rep))!.id}/delete` },
   { name: 'reset-password', route: '/reset-password', viewer: 'signedOut', path: async () => resetLinkPath() },
+  { name: 'admin-company', route: '/admin/company', viewer: 'admin', path: async () => '/admin/company' },
 ];
 
 /** A fresh one-time link for Riley, as an admin would email it. */
@@ -89,7 +89,7 @@ async function resetLinkPath() {
 }
 
 // GET routes that answer something other than a page.
-const notPages = new Set(['/', '/export/:file', '/accounts/:id/report.pdf', '/calendar/:file']);
+const notPages = new Set(['/', '/export', '/export/:file', '/company/logo', '/accounts/:id/report.pdf', '/calendar/:file']);
 
 /** Every GET route of the page routers (the API is mounted at a path, so it is skipped). */
 function registeredPageRoutes(app: Express): string[] {

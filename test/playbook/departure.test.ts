@@ -36,15 +36,19 @@ describe('a decision-maker leaves by surprise', () => {
   it('records it from the page, creates the replacement inline and the recovery steps, and the flags follow', async () => {
     const rep = await t.make.user({ name: 'Riley Rep' });
     const token = await t.make.apiToken(rep);
-    const { account, tom } = await harborDental(rep);
+    const { account, tom, boss } = await harborDental(rep);
     const session = await signIn(t.app, rep);
 
+    // Tom reports to Ken: his successor is offered the same line, pre-ticked.
+    const form = await session.agent.get(`/contacts/${tom.id}/departure`);
+    expect(form.text).toMatch(/<input type="checkbox" name="successor_takes_reporting_line" value="1" checked> The successor reports to Ken Ito, as Tom Alvarez does/);
     const response = await session.submit(`/contacts/${tom.id}/departure`, `/contacts/${tom.id}/departure`, {
       left_on: '2026-11-20',
       notice: 'surprise',
       destination: 'Acme Imaging',
       replacement_contact_id: '',
       new_replacement: { name: 'Ana Ruiz', title: 'Practice Manager', email: '' },
+      successor_takes_reporting_line: ['0', '1'],
     });
     expect(response.status).toBe(302);
     expect(response.headers.location).toBe(`/accounts/${account.id}#playbook`);
@@ -54,6 +58,7 @@ describe('a decision-maker leaves by surprise', () => {
     const ana = await t.db.selectFrom('contacts').selectAll().where('name', '=', 'Ana Ruiz').executeTakeFirstOrThrow();
     expect(left.replacement_contact_id).toBe(ana.id);
     expect(ana.started_in_role_on).toBe('2026-11-20');
+    expect(ana.reports_to_contact_id).toBe(boss.id);
     const anaRoles = await t.db.selectFrom('contact_roles').select('role').where('contact_id', '=', ana.id).execute();
     expect(anaRoles.map((row) => row.role)).toEqual(['decision_maker']);
 
@@ -78,6 +83,20 @@ describe('a decision-maker leaves by surprise', () => {
     const done = await session.submit(`/accounts/${account.id}`, `/commitments/${introduce.id}`, { done: '1', return_to: `/accounts/${account.id}#playbook` });
     expect(done.headers.location).toBe(`/accounts/${account.id}#playbook`);
     expect((await session.agent.get(`/accounts/${account.id}`)).text).toContain('Tom Alvarez left — 1 of 6 steps done');
+  });
+
+  it('leaves the successor’s reporting line alone when the box is unticked', async () => {
+    const rep = await t.make.user({ name: 'Unticked Rep' });
+    const { tom, priya } = await harborDental(rep);
+    const session = await signIn(t.app, rep);
+    const response = await session.submit(`/contacts/${tom.id}/departure`, `/contacts/${tom.id}/departure`, {
+      left_on: '2026-11-20',
+      notice: 'surprise',
+      replacement_contact_id: String(priya.id),
+      successor_takes_reporting_line: '0',
+    });
+    expect(response.status).toBe(302);
+    expect(await t.db.selectFrom('contacts').select('reports_to_contact_id').where('id', '=', priya.id).executeTakeFirst()).toEqual({ reports_to_contact_id: null });
   });
 
   it('follows the person who left to their new company, once', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSharedChromium } from '../../src/pdf/chromium.js';
 import { type TestApp, createTestApp, signIn } from '../support/test-app.js';
+import { saveCompanyLogo, saveCompanyName } from '../../src/company/company.service.js';
 import { markers, northwind } from './report-fixture.js';
 
 // Real Chromium prints the report; poppler-utils reads the PDF back as a person would see it.
@@ -45,7 +46,19 @@ const pageWith = (pages: string[], text: string) => pages.findIndex((page) => pa
 const firstLine = (page: string) => page.split('\n').find((line) => line.trim() !== '')?.trim();
 
 describe('the report as a PDF, printed by Chromium', () => {
-  it('downloads a paginated A4 document with the entries, page numbers and section breaks', async () => {
+  it('is issued by the selling company, never the product, when no company is set', async () => {
+    const { file } = await downloadPdf('?sections=summary');
+    const [first] = pagesOf(file);
+    expect(first).not.toMatch(/Buychain/i);
+    expect(first).toContain('Northwind Logistics · Account history');
+  });
+
+  it('downloads a paginated A4 document with the company, the entries, page numbers and section breaks', async () => {
+    await saveCompanyName(t.db, t.clock, 'Bluewater Office Systems');
+    await saveCompanyLogo(t.db, t.clock, {
+      contentType: 'image/svg+xml',
+      data: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40" fill="#1f3a5f"/></svg>'),
+    });
     const { response, file } = await downloadPdf(`?prepared_for=${data.maria.id}&paper=a4`);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/pdf');
@@ -61,6 +74,8 @@ describe('the report as a PDF, printed by Chromium', () => {
     expect(text).toContain('Moved Northwind to our priority courier route.');
     expect(text).toContain('https://videos.example.com/northwind-tom');
     pages.forEach((page, index) => expect(page).toContain(`Page ${index + 1} of ${pages.length}`));
+    pages.forEach((page) => expect(page).toContain('Bluewater Office Systems · Northwind Logistics · Account history'));
+    expect(firstLine(pages[0]!)!.replace(/\s/g, '')).toBe('BLUEWATEROFFICESYSTEMS');
 
     // The cover page holds the summary and the people; the timeline, issues and testimonials each start a page.
     expect(pageWith(pages, 'At a glance')).toBe(0);

@@ -27,11 +27,12 @@ const between = (html: string, start: string, end: string) => {
 };
 
 describe('the account-history report', () => {
-  it('is a document for the customer: no navigation, the company, who prepared it and when', async () => {
+  it('is a document for the customer: no navigation, who prepared it and when, and no product branding', async () => {
     const response = await reportOf();
     expect(response.status).toBe(200);
     expect(response.text).toContain('Northwind Logistics');
-    expect(response.text).toContain('Buychain');
+    // Without a company name and logo (Admin → Company) the account's name heads the report alone.
+    expect(between(response.text, '<article', '</article>')).not.toMatch(/Buychain|report-issuer/i);
     expect(response.text).toContain('Prepared by</dt><dd>Riley Chen');
     expect(response.text).toContain('23 Nov 2026');
     expect(response.text).toContain('href="/static/report.css"');
@@ -163,15 +164,29 @@ describe('the account-history report', () => {
     expect(response.text).toContain('Toner deliveries arrived two days late.');
     expect(response.text).toContain('value="2026-10-01"');
 
-    const later = await reportOf('?from=2026-11-01');
+    const later = await reportOf('?from=2026-11-01&show_empty=1');
     expect(later.text).not.toContain('mailroom copier');
     expect(later.text).not.toContain('Toner deliveries');
     expect(later.text).toContain('No service issues were resolved in this period.');
   });
 
-  it('shows empty states for a new account', async () => {
+  it('leaves out empty sections and figures of zero unless asked for', async () => {
+    const later = await reportOf('?from=2026-11-20');
+    expect(later.text).not.toContain('id="issues-heading"');
+    expect(later.text).not.toContain('id="testimonials-heading"');
+    expect(later.text).not.toContain('No service issues were resolved in this period.');
+    expect(between(later.text, 'id="summary-heading"', '</section>')).not.toMatch(/<span class="figure">0<\/span>/);
+    expect(later.text).toContain('People we work with');
+
+    const asked = await reportOf('?from=2026-11-20&show_empty=1');
+    expect(asked.text).toContain('No service issues were resolved in this period.');
+    expect(asked.text).toMatch(/<span class="figure">0<\/span> <span class="figure-caption">Deliveries/);
+    expect(asked.text).toMatch(/name="show_empty" value="1" checked/);
+  });
+
+  it('shows empty states for a new account when asked', async () => {
     const account = await t.make.account(data.rep, { name: 'Brand New Co' });
-    const response = await rep.agent.get(`/accounts/${account.id}/report`);
+    const response = await rep.agent.get(`/accounts/${account.id}/report?show_empty=1`);
     expect(response.status).toBe(200);
     expect(response.text).toContain('No contacts are recorded for this account yet.');
     expect(response.text).toContain('No meetings, calls or deliveries in this period.');

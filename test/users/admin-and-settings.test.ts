@@ -34,7 +34,11 @@ describe('settings', () => {
     expect(await userRow(user.email)).toMatchObject({ name: 'Samuel Okafor', time_zone: 'America/Chicago' });
     const page = await session.agent.get('/settings');
     expect(page.text).toContain('Settings saved.');
-    expect(page.text).toContain('value="America/Chicago"');
+    // Chosen from a list grouped by region, not typed; only a zone never chosen invites the browser's.
+    expect(page.text).toMatch(/<select id="field-time_zone" name="time_zone" aria-describedby="hint-time_zone">/);
+    expect(page.text).toMatch(/<optgroup label="America">[\s\S]*<option value="America\/Chicago" selected>Chicago<\/option>/);
+    expect(page.text).toContain('<option value="America/Argentina/Rio_Gallegos" >Argentina / Rio Gallegos</option>');
+    expect((await as.admin.agent.get('/admin/users')).text).toMatch(/<select id="field-time_zone" name="time_zone" data-browser-zone/);
 
     const account = await t.make.account(user, { name: 'Zone Check Co' });
     await t.make.touchpoint(user, account.id, { kind: 'note', occurred_at: '2026-11-23T13:30:00Z', summary: 'Morning coffee' });

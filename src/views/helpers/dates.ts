@@ -40,3 +40,11 @@ export function formatMonth(iso: unknown, zone: unknown): string {
   if (typeof iso !== 'string' || !iso) return '';
   return zoned(iso, zone).toFormat('LLLL yyyy');
 }
+
+/** "9 Sep" for a birthday kept as MM-DD, "9 Sep 1980" when the year is known. */
+export function formatBirthday(birthday: unknown): string {
+  if (typeof birthday !== 'string' || !birthday) return '';
+  const withYear = birthday.length === 5 ? DateTime.fromISO(`2000-${birthday}`) : DateTime.fromISO(birthday);
+  if (!withYear.isValid) return birthday;
+  return withYear.toFormat(birthday.length === 5 ? 'd LLL' : 'd LLL yyyy');
+}

@@ -15,6 +15,13 @@ export function fieldError(errors: unknown, name: unknown): string {
   return (errors as Record<string, string>)[String(name)] ?? '';
 }
 
+/** Whether any field error's name starts with one of the prefixes: a folded part with an error opens. */
+export function fieldErrorUnder(errors: unknown, ...prefixes: unknown[]): boolean {
+  if (!errors || typeof errors !== 'object') return false;
+  const wanted = prefixes.slice(0, -1).map(String);
+  return Object.keys(errors).some((name) => wanted.some((prefix) => name.startsWith(prefix)));
+}
+
 /** Looks a value up by key: {{lookupPath values "new_contacts.0.name"}}. */
 export function lookupPath(source: unknown, path: unknown): unknown {
   return String(path)
