@@ -6,6 +6,7 @@ import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/co
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
+import type { ContactSuggestionsTable, DepartureSignalsTable, MailMessagesTable } from '../mail-in/mail-in.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -27,6 +28,9 @@ export interface Database {
   risk_snapshots: RiskSnapshotsTable;
   account_risk: AccountRiskTable;
   job_runs: JobRunsTable;
+  mail_messages: MailMessagesTable;
+  contact_suggestions: ContactSuggestionsTable;
+  departure_signals: DepartureSignalsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,0 +1,59 @@
+import { open } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { findActiveUser, findUserByEmail } from '../users/users.service.js';
+import { type MailOutcome, handleMessage } from './mail-in.service.js';
+import { MessageRefused, maxMessageBytes } from './message-reader.js';
+
+/** Reads at most the size limit plus one byte, so an endless stream is refused without filling memory. */
+async function readBounded(chunks: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    const part = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += part.length;
+    if (size > maxMessageBytes) throw new MessageRefused(`message is larger than ${maxMessageBytes / 1024 / 1024} MB`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+async function readInput(file: string | undefined): Promise<Buffer> {
+  if (!file) return readBounded(process.stdin);
+  const handle = await open(file).catch((error: NodeJS.ErrnoException) => {
+    throw new MessageRefused(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  try {
+    return await readBounded(handle.createReadStream());
+  } finally {
+    await handle.close();
+  }
+}
+
+export function describeOutcome(outcome: MailOutcome): string {
+  switch (outcome.kind) {
+    case 'touchpoints':
+      return `Logged an email touchpoint on ${outcome.accountIds.length} account(s)${outcome.suggestions ? `; ${outcome.suggestions} suggested contact(s)` : ''}.`;
+    case 'suggestions':
+      return `No known contact; ${outcome.count} suggested contact(s) at a known account's domain.`;
+    case 'departure_signals':
+      return `Departure signal raised for ${outcome.contactIds.length} contact(s).`;
+    case 'duplicate':
+      return 'Already handled (same Message-ID); nothing changed.';
+    case 'discarded':
+      return `Discarded, nothing kept: ${outcome.reason}.`;
+  }
+}
+
+/** `mail-in --user EMAIL [FILE]`: one message from the file or standard input, as if found in the user's mailbox. */
+export async function mailInCommand(db: Db, clock: Clock, args: string[], usageError: (message: string) => Error): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { user: { type: 'string' } } });
+  if (!values.user) throw usageError('mail-in needs --user EMAIL [FILE]');
+  if (positionals.length > 1) throw usageError('mail-in reads one message: mail-in --user EMAIL [FILE]');
+  const found = await findUserByEmail(db, values.user);
+  const user = found && (await findActiveUser(db, found.id));
+  if (!user) throw usageError(`No active user has the email ${values.user}`);
+  const raw = await readInput(positionals[0]);
+  console.log(describeOutcome(await handleMessage(db, clock, user, raw)));
+}
