@@ -27,6 +27,7 @@ import { importerPages } from './importer/importer.routes.js';
 import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
+import { mailInApi, mailInPages } from './mail-in/mail-in.routes.js';
 import { projectRoot } from './project-root.js';
 
 const publicFolder = path.join(projectRoot, 'public');
@@ -71,6 +72,7 @@ export function createApp(dependencies: AppDependencies): Express {
   api.use(meApi(ctx), accountsApi(ctx), contactsApi(ctx), touchpointsApi(ctx), riskApi(ctx), playbookApi(ctx));
   api.use(complaintsApi(ctx), commitmentsApi(ctx));
   api.use(digestApi(ctx));
+  api.use(mailInApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
@@ -108,6 +110,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
   app.use(reportsPages(ctx));
   app.use(digestPages(ctx));
+  app.use(mailInPages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);

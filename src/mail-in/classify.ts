@@ -36,11 +36,13 @@ const departurePhrases: RegExp[] = [
   /\b(?:mein|ihr|sein) letzter Arbeitstag war\b/i,
   // French
   /\bne (?:fait|fais|font) plus partie\b/i,
-  /\bne (?:travaille|travaillons|travaillent) plus\b/i,
-  /\b(?:a|ai) quitt[ée] (?:l['’]entreprise|la soci[ée]t[ée]|le groupe|l['’]organisation|ses fonctions|mes fonctions|[A-Z])/i,
+  /\bne (?:travaille|travaillons|travaillent) plus (?:chez|pour|au sein|dans (?:l['’]entreprise|la soci[ée]t[ée]))/i,
+  /\b(?:a|ai) quitt[ée] (?:l['’]entreprise|la soci[ée]t[ée]|le groupe|l['’]organisation|ses fonctions|mes fonctions)/i,
+  /\b(?:a|ai) quitt[ée] (?=[A-Z])/,
   /\bn['’](?:est|suis) plus (?:chez|au sein|en poste|employ[ée])\b/i,
   // Spanish
-  /\bya no (?:trabaja|trabajo|forma parte|formo parte|pertenece|pertenezco|est[áa] (?:en|con) (?:la empresa|la compañ[íi]a|[A-Z]))/i,
+  /\bya no (?:trabaja|trabajo|forma parte|formo parte|pertenece|pertenezco|est[áa] (?:en|con) (?:la empresa|la compañ[íi]a))/i,
+  /\bya no est[áa] (?:en|con) (?=[A-Z])/,
   /\b(?:ha|he) dejado (?:de trabajar|la empresa|la compañ[íi]a|la organizaci[óo]n)\b/i,
   /\bdej[óo] (?:la empresa|la compañ[íi]a)\b/i,
   /\bmi [úu]ltimo d[íi]a (?:de trabajo |en [^.\n]{1,60} )?fue\b/i,
@@ -66,10 +68,11 @@ export interface NamedPerson {
 }
 
 const emailInText = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
-const notAName = /^(please|contact|kontakt|bitte|veuillez|contacter|contactez|por favor|contacte|my|our|the|mein|meine|ihr|notre|mon|ma|su|colleague|kollegin|kollege|coll[èe]gue|compañer[oa])$/i;
+const notAName =
+  /^(please|contact|kontakt|bitte|veuillez|contacter|contactez|por favor|contacte|my|our|the|mein|meine|ihr|notre|mon|ma|su|colleague|kollegin|kollege|coll[èe]gue|compañer[oa]|mrs?\.?|ms\.?|dr\.?|mme|m\.|sra?\.?|frau|herrn?|madame|monsieur|señora?)$/i;
 
 /** "ken.ito" → "Ken Ito", for a successor named only by address. */
-const nameFromAddress = (address: string) =>
+export const nameFromAddress = (address: string) =>
   address
     .split('@')[0]!
     .split(/[._-]+/)

@@ -40,6 +40,8 @@ export interface AccountRiskInput {
   last_touchpoint_at: string | null;
   overdue_commitments: OverdueItem[];
   overdue_complaint_follow_ups: OverdueItem[];
+  /** Open departure signals (an automatic reply saying they left, a permanent bounce), newest first. */
+  departure_signals: { contact_id: number; kind: 'auto_reply' | 'bounce'; received_at: string; excerpt: string }[];
 }
 
 export interface RiskClock {
@@ -52,6 +54,8 @@ export type Severity = 'low' | 'medium' | 'high';
 export interface RaisedFlag {
   message: string;
   contact_id?: number;
+  /** When this flag is graver (or milder) than the rule's usual severity. */
+  severity?: Severity;
 }
 
 export interface RiskRule {
@@ -316,6 +320,27 @@ export const riskRules: RiskRule[] = [
           ...(first.contact_id ? { contact_id: first.contact_id } : {}),
         },
       ];
+    },
+  },
+  {
+    code: 'possible_departure',
+    severity: 'medium',
+    weight: 30,
+    label: 'May have left',
+    next_action: 'Call the account to check; if they left, confirm it and start the recovery playbook.',
+    evaluate(input) {
+      const flags: RaisedFlag[] = [];
+      for (const signal of input.departure_signals) {
+        const contact = input.contacts.find((candidate) => candidate.id === signal.contact_id);
+        if (!contact || contact.status === 'left' || flags.some((flag) => flag.contact_id === contact.id)) continue;
+        const key = holds('decision_maker')(contact) ? 'decision_maker' : holds('boss')(contact) ? 'boss' : null;
+        const evidence =
+          signal.kind === 'bounce'
+            ? `mail to them bounced permanently on ${formatDate(signal.received_at.slice(0, 10))}`
+            : `their automatic reply on ${formatDate(signal.received_at.slice(0, 10))} says “${signal.excerpt.length > 140 ? `${signal.excerpt.slice(0, 139)}…` : signal.excerpt}”`;
+        flags.push({ message: `${contact.name}${key ? ` (${roleName(key)})` : ''} may have left: ${evidence}.`, contact_id: contact.id, severity: key ? 'high' : 'medium' });
+      }
+      return flags.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'high' ? -1 : 1));
     },
   },
 ];

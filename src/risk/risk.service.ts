@@ -43,7 +43,7 @@ const accountsPerRound = 5000;
 /**
  * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
  * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
- * four more for their inputs (contacts, roles, late promises, late complaint follow-ups) and the
+ * five more for their inputs (contacts, roles, late promises, late complaint follow-ups, open departure signals) and the
  * writes that remember the fresh assessments. Holds every assessment in memory: for lists a person
  * reads whole (a team, a digest); dashboards page in the database instead (riskDashboard).
  */
@@ -128,7 +128,7 @@ interface StaleAccount {
 /** Loads what the rules read for these accounts and assesses them. */
 async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, today: string) {
   const accountIds = stale.map((account) => account.id);
-  const [contacts, roles, commitments, complaints] = await Promise.all([
+  const [contacts, roles, commitments, complaints, departureSignals] = await Promise.all([
     db
       .selectFrom('contacts')
       .select([
@@ -166,6 +166,13 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       .where('complaints.follow_up_due_on', '<', today)
       .orderBy('complaints.follow_up_due_on')
       .execute(),
+    db
+      .selectFrom('departure_signals')
+      .select(['account_id', 'contact_id', 'kind', 'received_at', 'excerpt'])
+      .where(isOneOf(db, 'account_id', accountIds))
+      .where('status', '=', 'open')
+      .orderBy('received_at', 'desc')
+      .execute(),
   ]);
 
   // Each row becomes its RiskContact in place: a company-wide pass builds a million of them.
@@ -175,6 +182,7 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
   const contactsOf = groupBy([...riskContacts.values()], (contact) => contact.account_id);
   const commitmentsOf = groupBy(commitments, (row) => row.account_id);
   const complaintsOf = groupBy(complaints, (row) => row.account_id);
+  const signalsOf = groupBy(departureSignals, (row) => row.account_id);
   const assessed = new Map<number, AccountRisk>();
   for (const account of stale) {
     const input: AccountRiskInput = {
@@ -183,6 +191,7 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       last_touchpoint_at: account.last_touchpoint_at,
       overdue_commitments: (commitmentsOf.get(account.id) ?? []) as OverdueItem[],
       overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
+      departure_signals: signalsOf.get(account.id) ?? [],
     };
     assessed.set(account.id, assessAccount(input, clock));
   }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleMessage } from '../../src/mail-in/mail-in.service.js';
 import { MessageRefused, maxMessageBytes } from '../../src/mail-in/message-reader.js';
 import type { CurrentUser } from '../../src/users/users.service.js';
-import { type ApiClient, apiClient } from '../support/scenarios.js';
+import { type ApiClient, apiClient, sessionsAndClients } from '../support/scenarios.js';
 import { type TestApp, createTestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
@@ -123,6 +123,30 @@ describe('someone new at a known account', () => {
     expect(suggestion.name).toBe('Sofía Ruiz Bcc: attacker@evil.test');
     expect(suggestion.name).not.toMatch(/[\r\n]/);
     expect(await t.db.selectFrom('contacts').select('id').execute()).toHaveLength(contactsBefore.length);
+  });
+});
+
+describe('suggested contacts on the account page', () => {
+  it('are confirmed or dismissed in one tap; another team is refused', async () => {
+    const { as } = await sessionsAndClients(t, { riley, outsider });
+    const page = await as.riley.agent.get(`/accounts/${harbor.id}`).expect(200);
+    expect(page.text).toContain('New people in your mail');
+    expect(page.text).toContain('ken.ito@harbordental.test');
+    const ken = await t.db.selectFrom('contact_suggestions').selectAll().where('email', '=', 'ken.ito@harbordental.test').executeTakeFirstOrThrow();
+    const sofia = await t.db.selectFrom('contact_suggestions').selectAll().where('email', '=', 'sofia.ruiz@harbordental.test').executeTakeFirstOrThrow();
+    expect((await as.outsider.submit('/settings', `/contact-suggestions/${ken.id}/confirm`, {})).status).toBe(404);
+    expect((await as.outsider.submit('/settings', `/contact-suggestions/${ken.id}/dismiss`, {})).status).toBe(404);
+
+    const confirmed = await as.riley.submit(`/accounts/${harbor.id}`, `/contact-suggestions/${ken.id}/confirm`, {});
+    expect(confirmed.headers.location).toBe(`/accounts/${harbor.id}`);
+    const contact = await t.db.selectFrom('contacts').selectAll().where('email', '=', 'ken.ito@harbordental.test').executeTakeFirstOrThrow();
+    expect(contact).toMatchObject({ name: 'Ken Ito', account_id: harbor.id });
+    await as.riley.submit(`/accounts/${harbor.id}`, `/contact-suggestions/${sofia.id}/dismiss`, {});
+    expect(await t.db.selectFrom('contact_suggestions').select(['email', 'status']).orderBy('email').execute()).toEqual([
+      { email: 'ken.ito@harbordental.test', status: 'confirmed' },
+      { email: 'sofia.ruiz@harbordental.test', status: 'dismissed' },
+    ]);
+    expect((await as.riley.agent.get(`/accounts/${harbor.id}`)).text).not.toContain('New people in your mail');
   });
 });
 

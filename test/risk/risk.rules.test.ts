@@ -39,6 +39,7 @@ function healthyAccount(overrides: Partial<AccountRiskInput> = {}): AccountRiskI
     last_touchpoint_at: daysAgo(5),
     overdue_commitments: [],
     overdue_complaint_follow_ups: [],
+    departure_signals: [],
     ...overrides,
   };
 }
