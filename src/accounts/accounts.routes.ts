@@ -66,7 +66,7 @@ export function accountsPages({ db, clock }: AppContext): Router {
       listTouchpoints(db, account.id, paging),
       assessOneAccount(db, account.id, riskClockFor(clock, viewer)),
       listPlaybooks(db, account.id),
-      mailFindingsForAccount(db, account.id),
+      mailFindingsForAccount(db, clock, account.id),
     ]);
     const contactNames = new Map(contacts.map((contact) => [contact.id, contact.name]));
     res.render('accounts/show', {

@@ -6,7 +6,13 @@ import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/co
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
-import type { ContactSuggestionsTable, DepartureSignalsTable, MailMessagesTable } from '../mail-in/mail-in.table.js';
+import type {
+  ContactSuggestionsTable,
+  DepartureSignalsTable,
+  MailMessagesTable,
+  PlannedMeetingContactsTable,
+  PlannedMeetingsTable,
+} from '../mail-in/mail-in.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -31,6 +37,8 @@ export interface Database {
   mail_messages: MailMessagesTable;
   contact_suggestions: ContactSuggestionsTable;
   departure_signals: DepartureSignalsTable;
+  planned_meetings: PlannedMeetingsTable;
+  planned_meeting_contacts: PlannedMeetingContactsTable;
 }
 
 export type Db = Kysely<Database>;

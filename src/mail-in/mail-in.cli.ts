@@ -39,6 +39,8 @@ export function describeOutcome(outcome: MailOutcome): string {
       return `No known contact; ${outcome.count} suggested contact(s) at a known account's domain.`;
     case 'departure_signals':
       return `Departure signal raised for ${outcome.contactIds.length} contact(s).`;
+    case 'meetings':
+      return outcome.accountIds.length > 0 ? `Planned meeting recorded on ${outcome.accountIds.length} account(s).` : 'Invitation already applied (same or older version); nothing changed.';
     case 'duplicate':
       return 'Already handled (same Message-ID); nothing changed.';
     case 'discarded':

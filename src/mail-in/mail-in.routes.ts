@@ -15,7 +15,10 @@ import {
   getDepartureSignal,
   listDepartureSignals,
 } from './departure-signals.service.js';
-import { departureSignalStatuses } from './mail-in.table.js';
+import { departureSignalStatuses, meetingStatuses } from './mail-in.table.js';
+import { answerOutsideOffice, holdPastMeetings, listMeetings, meetingToJson } from './meetings.service.js';
+import { accountIdOf } from '../accounts/accounts.routes.js';
+import { getAccountForUser } from '../accounts/accounts.service.js';
 
 const idOf = (what: string) => (req: Request) => {
   const id = parseIdParam(req.params.id);
@@ -24,6 +27,10 @@ const idOf = (what: string) => (req: Request) => {
 };
 const signalIdOf = idOf('That departure signal');
 const suggestionIdOf = idOf('That suggestion');
+const meetingIdOf = idOf('That meeting');
+
+const outsideOfficeBody = z.object({ outside_office: z.enum(['1', '0', 'true', 'false'], { error: 'Say whether it was outside the office' }) });
+const meetingsQuery = z.object({ status: z.enum(meetingStatuses, { error: 'Use planned, cancelled or held' }).optional() });
 
 const statusQuery = z.object({ status: z.enum(departureSignalStatuses, { error: 'Use open, confirmed or dismissed' }).default('open') });
 /** Confirming takes the departure's fields, all optional: what is not given is pre-filled from the signal. */
@@ -74,6 +81,16 @@ export function mailInPages({ db, clock }: AppContext): Router {
     flash(req, `${suggestion.email} will not be suggested again.`);
     res.redirect(`/accounts/${suggestion.account_id}`);
   });
+
+  router.post('/meetings/:id/outside-office', async (req, res) => {
+    const viewer = viewerOf(req);
+    const meetingId = meetingIdOf(req);
+    const { outside_office } = parseInput(outsideOfficeBody, req.body);
+    const outside = outside_office === '1' || outside_office === 'true';
+    const meeting = await db.transaction().execute((trx) => answerOutsideOffice(trx, clock, viewer, meetingId, outside));
+    flash(req, outside ? `“${meeting.title}” counts as a meeting outside the office.` : `“${meeting.title}” noted as not outside the office.`);
+    res.redirect(`/accounts/${meeting.account_id}#planned-meetings`);
+  });
   return router;
 }
 
@@ -93,6 +110,16 @@ export function mailInApi({ db, clock }: AppContext): Router {
     const overrides = parseInput(confirmBody, req.body ?? {});
     const { signal } = await db.transaction().execute((trx) => confirmDepartureSignal(trx, clock, viewer, signalIdOf(req), overrides));
     res.json(departureSignalToJson(signal));
+  });
+
+  router.get('/accounts/:id/meetings', async (req, res) => {
+    const account = await getAccountForUser(db, viewerOf(req), accountIdOf(req));
+    const { status } = parseInput(meetingsQuery, req.query);
+    const paging = parsePaging(req.query);
+    await db.transaction().execute((trx) => holdPastMeetings(trx, clock, { accountId: account.id }));
+    const { rows, total } = await listMeetings(db, account.id, paging, { status });
+    const { page, per_page, pages } = pageInfo(paging, total);
+    res.json({ data: rows.map(meetingToJson), page, per_page, total, pages });
   });
 
   router.post('/departure-signals/:id/dismiss', async (req, res) => {

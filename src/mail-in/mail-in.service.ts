@@ -15,6 +15,7 @@ import {
   type ForwardedMessage,
 } from './classify.js';
 import { type MailAddress, type ReadMessage, MessageRefused, readMessage } from './message-reader.js';
+import { type MeetingOutcome, handleInvitations } from './meetings.service.js';
 
 // The one path every message takes, from a synced mailbox, the capture address or `mail-in`:
 // parse, deduplicate by Message-ID per user, classify, act — in one transaction, so a message is
@@ -25,6 +26,7 @@ export type MailOutcome =
   | { kind: 'touchpoints'; accountIds: number[]; suggestions: number }
   | { kind: 'suggestions'; count: number }
   | { kind: 'departure_signals'; contactIds: number[] }
+  | MeetingOutcome
   | { kind: 'duplicate' }
   | { kind: 'discarded'; reason: string };
 
@@ -114,6 +116,9 @@ async function classifyAndAct(db: DbOrTx, clock: Clock, user: CurrentUser, messa
   const receivedAt = receivedAtOf(message.date, clock);
   if (message.isDeliveryReport) return bounceSignals(db, clock, user, message, receivedAt);
   if (isAutomaticReply(message)) return autoReplySignal(db, clock, user, message, receivedAt);
+  // An invitation with a contact among its attendees is a planned meeting, not an email.
+  const meetings = message.calendars.length > 0 ? await handleInvitations(db, clock, user, message.calendars) : null;
+  if (meetings) return meetings;
   const conversation: ForwardedMessage = forwardedConversation(message, user.time_zone) ?? message;
   return logEmail(db, clock, user, conversation, message.messageId, receivedAtOf(conversation.date, clock), options);
 }

@@ -52,3 +52,34 @@ export interface DepartureSignalsTable {
 
 export type DepartureSignalRow = Selectable<DepartureSignalsTable>;
 export type ContactSuggestionRow = Selectable<ContactSuggestionsTable>;
+
+export const meetingStatuses = ['planned', 'cancelled', 'held'] as const;
+export type MeetingStatus = (typeof meetingStatuses)[number];
+
+/** A meeting from a calendar invitation, on one account. */
+export interface PlannedMeetingsTable {
+  id: Generated<number>;
+  account_id: number;
+  /** The invitation's UID: its updates and cancellation find it by this. */
+  uid: string;
+  sequence: number;
+  /** The DTSTAMP of the version applied, to order updates that keep the SEQUENCE. */
+  stamped_at: string | null;
+  starts_at: string;
+  ends_at: string;
+  title: string;
+  location: Generated<string>;
+  status: Generated<MeetingStatus>;
+  /** The rep's answer: 1 outside the office, 0 not, null not answered (never guessed). */
+  outside_office: number | null;
+  /** The touchpoint it became once held. */
+  touchpoint_id: number | null;
+  found_by: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PlannedMeetingContactsTable {
+  meeting_id: number;
+  contact_id: number;
+}
