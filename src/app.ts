@@ -28,6 +28,7 @@ import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
 import { mailInApi, mailInPages } from './mail-in/mail-in.routes.js';
+import { mailboxPages } from './mailbox/mailbox.routes.js';
 import { projectRoot } from './project-root.js';
 
 const publicFolder = path.join(projectRoot, 'public');
@@ -110,7 +111,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(dashboardPages(ctx), accountsPages(ctx), contactsPages(ctx), touchpointsPages(ctx), playbookPages(ctx), settingsPages(ctx), adminPages(ctx));
   app.use(reportsPages(ctx));
   app.use(digestPages(ctx));
-  app.use(mailInPages(ctx));
+  app.use(mailInPages(ctx), mailboxPages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);

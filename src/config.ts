@@ -9,6 +9,7 @@ const configSchema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  MAIL_CREDENTIALS_KEY: z.string().optional(),
 });
 
 export interface Config {
@@ -23,6 +24,8 @@ export interface Config {
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** Headless Chromium for PDFs; when it is missing, reports are printed from the browser. */
   chromiumPath: string;
+  /** Encrypts connected mailboxes' app passwords; unset: no mailbox can be connected. */
+  mailCredentialsKey?: string;
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
@@ -44,5 +47,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     secureCookies: baseUrl.startsWith('https://'),
     logLevel: values.LOG_LEVEL,
     chromiumPath: values.CHROMIUM_PATH,
+    mailCredentialsKey: values.MAIL_CREDENTIALS_KEY || undefined,
   };
 }

@@ -8,6 +8,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
 import { createMailer } from './mail/mailer.js';
 import { startDigestScheduler } from './digest/digest.scheduler.js';
+import { startMailboxSync } from './mailbox/mailbox.sync.js';
 import { closeSharedChromium } from './pdf/chromium.js';
 
 const config = parseConfig(process.env);
@@ -30,10 +31,12 @@ const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, ou
 const app = createApp({ db, clock: systemClock, mailer, config, logger });
 const server = app.listen(config.port, () => logger.info(`Buychain is listening on ${config.baseUrl}`));
 const digestScheduler = startDigestScheduler({ db, clock: systemClock, mailer, config, logger });
+const mailboxSync = startMailboxSync({ db, clock: systemClock, logger, mailCredentialsKey: config.mailCredentialsKey });
 
 async function shutDown(signal: string) {
   logger.info({ signal }, 'shutting down');
   digestScheduler.stop();
+  mailboxSync.stop();
   server.close();
   await closeSharedChromium();
   await db.destroy();

@@ -13,6 +13,7 @@ import type {
   PlannedMeetingContactsTable,
   PlannedMeetingsTable,
 } from '../mail-in/mail-in.table.js';
+import type { MailboxFoldersTable, MailboxesTable } from '../mailbox/mailbox.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -39,6 +40,8 @@ export interface Database {
   departure_signals: DepartureSignalsTable;
   planned_meetings: PlannedMeetingsTable;
   planned_meeting_contacts: PlannedMeetingContactsTable;
+  mailboxes: MailboxesTable;
+  mailbox_folders: MailboxFoldersTable;
 }
 
 export type Db = Kysely<Database>;

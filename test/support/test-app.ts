@@ -23,11 +23,11 @@ export interface TestApp extends TestDatabase {
 }
 
 /** A migrated database of its own, the app built on it, a fixed clock and factories. */
-export async function createTestApp(options: { mailer?: Mailer; now?: string } = {}): Promise<TestApp> {
+export async function createTestApp(options: { mailer?: Mailer; now?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const clock = fixedClock(options.now ?? testNow);
   const mailer = options.mailer ?? createMailer({ from: 'test@buychain.test', outboxFolder: mkdtempSync(path.join(os.tmpdir(), 'buychain-outbox-')) });
-  const config = parseConfig({ DATABASE_URL: database.url, BASE_URL: 'http://buychain.test', LOG_LEVEL: 'silent' });
+  const config = parseConfig({ DATABASE_URL: database.url, BASE_URL: 'http://buychain.test', LOG_LEVEL: 'silent', ...options.env });
   const app = createApp({ db: database.db, clock, mailer, config, logger: pino({ level: 'silent' }) });
   return { ...database, app, clock, mailer, make: factories(database.db, clock), close: () => database.drop() };
 }
