@@ -46,6 +46,7 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/accounts?level=at_risk': everyone,
     '/accounts/new': everyone,
     '/settings': everyone,
+    '/settings/mailbox': everyone,
     '/import': everyone,
     '/export': everyone,
     ...Object.fromEntries(exportKinds.map((kind) => [`/export/${kind}.csv`, everyone])),

@@ -74,6 +74,7 @@ const pages: PageUnderTest[] = [
   { name: 'digest', route: '/digest', viewer: 'manager', path: async () => '/digest' },
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
+  { name: 'settings-mailbox', route: '/settings/mailbox', viewer: 'rep', path: async () => '/settings/mailbox' },
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
 ];
 
