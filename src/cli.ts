@@ -35,6 +35,7 @@ const usage = `Usage: npm run cli -- <command>
   digest [--week YYYY-Www] --dry-run | --send [--force] [--manager EMAIL]
                                             print each manager's weekly digest, or send it (once a week unless --force)
   mail-in --user EMAIL [FILE]               handle one RFC 5322 message (file or standard input) as found in that user's mailbox
+  mail-in --to ADDRESS [FILE]               the same, as delivered to a capture address (token and From checked)
 `;
 
 class UsageError extends Error {}

@@ -10,6 +10,7 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   MAIL_CREDENTIALS_KEY: z.string().optional(),
+  MAIL_CAPTURE_ADDRESS: z.email().optional(),
 });
 
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   chromiumPath: string;
   /** Encrypts connected mailboxes' app passwords; unset: no mailbox can be connected. */
   mailCredentialsKey?: string;
+  /** The capture mailbox (log@…); each user's secret address is log+<token>@…. */
+  mailCaptureAddress?: string;
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
@@ -48,5 +51,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: values.LOG_LEVEL,
     chromiumPath: values.CHROMIUM_PATH,
     mailCredentialsKey: values.MAIL_CREDENTIALS_KEY || undefined,
+    mailCaptureAddress: values.MAIL_CAPTURE_ADDRESS || undefined,
   };
 }

@@ -13,7 +13,7 @@ import type {
   PlannedMeetingContactsTable,
   PlannedMeetingsTable,
 } from '../mail-in/mail-in.table.js';
-import type { MailboxFoldersTable, MailboxesTable } from '../mailbox/mailbox.table.js';
+import type { CaptureTokensTable, MailboxFoldersTable, MailboxesTable } from '../mailbox/mailbox.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -42,6 +42,7 @@ export interface Database {
   planned_meeting_contacts: PlannedMeetingContactsTable;
   mailboxes: MailboxesTable;
   mailbox_folders: MailboxFoldersTable;
+  capture_tokens: CaptureTokensTable;
 }
 
 export type Db = Kysely<Database>;

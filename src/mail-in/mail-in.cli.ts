@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import { findActiveUser, findUserByEmail } from '../users/users.service.js';
 import { type MailOutcome, handleMessage } from './mail-in.service.js';
 import { MessageRefused, maxMessageBytes } from './message-reader.js';
+import { handleCapturedMessage } from '../mailbox/capture-address.js';
 
 /** Reads at most the size limit plus one byte, so an endless stream is refused without filling memory. */
 async function readBounded(chunks: AsyncIterable<Buffer | string>): Promise<Buffer> {
@@ -48,12 +49,19 @@ export function describeOutcome(outcome: MailOutcome): string {
   }
 }
 
-/** `mail-in --user EMAIL [FILE]`: one message from the file or standard input, as if found in the user's mailbox. */
+/**
+ * `mail-in --user EMAIL [FILE]`: one message from the file or standard input, as if found in the
+ * user's mailbox; `mail-in --to ADDRESS [FILE]`: as delivered to that capture address.
+ */
 export async function mailInCommand(db: Db, clock: Clock, args: string[], usageError: (message: string) => Error): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { user: { type: 'string' } } });
-  if (!values.user) throw usageError('mail-in needs --user EMAIL [FILE]');
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { user: { type: 'string' }, to: { type: 'string' } } });
+  if (Boolean(values.user) === Boolean(values.to)) throw usageError('mail-in needs --user EMAIL or --to ADDRESS, then an optional FILE');
   if (positionals.length > 1) throw usageError('mail-in reads one message: mail-in --user EMAIL [FILE]');
-  const found = await findUserByEmail(db, values.user);
+  if (values.to) {
+    console.log(describeOutcome(await handleCapturedMessage(db, clock, values.to, await readInput(positionals[0]))));
+    return;
+  }
+  const found = await findUserByEmail(db, values.user!);
   const user = found && (await findActiveUser(db, found.id));
   if (!user) throw usageError(`No active user has the email ${values.user}`);
   const raw = await readInput(positionals[0]);

@@ -28,3 +28,10 @@ export interface MailboxFoldersTable {
   uid_validity: string;
   last_uid: number;
 }
+
+/** A user's secret for the capture address (log+<token>@…); only the hash is kept. */
+export interface CaptureTokensTable {
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+}
