@@ -33,6 +33,8 @@ import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
 import { repWeekApi, repWeekPages } from './rep-week/rep-week.routes.js';
 import { calendarFeedApi, calendarFeedPages } from './calendar-feed/calendar-feed.routes.js';
+import { mailInApi, mailInPages } from './mail-in/mail-in.routes.js';
+import { mailboxPages } from './mailbox/mailbox.routes.js';
 import { projectRoot } from './project-root.js';
 import { companyPages } from './company/company.routes.js';
 import { multipartForm } from './http/multipart.js';
@@ -83,6 +85,7 @@ export function createApp(dependencies: AppDependencies): Express {
   api.use(digestApi(ctx));
   api.use(touchpointEditsApi(ctx), searchApi(ctx), contactMergeApi(ctx));
   api.use(repWeekApi(ctx), calendarFeedApi(ctx));
+  api.use(mailInApi(ctx));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
   app.use('/api', notFoundHandler);
@@ -124,6 +127,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(digestPages(ctx));
   app.use(touchpointEditPages(ctx), searchPages(ctx), contactMergePages(ctx));
   app.use(repWeekPages(ctx));
+  app.use(mailInPages(ctx), mailboxPages(ctx));
 
   app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);

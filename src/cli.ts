@@ -18,6 +18,8 @@ import { userCareCommand } from './users/users.cli.js';
 import { backupSqlite, postgresBackupAdvice } from './db/backup.js';
 import { exportDatabase, importDatabase } from './db/transfer.js';
 import { digestCommand } from './digest/digest.cli.js';
+import { mailInCommand } from './mail-in/mail-in.cli.js';
+import { MessageRefused } from './mail-in/message-reader.js';
 
 const usage = `Usage: npm run cli -- <command>
 
@@ -39,6 +41,8 @@ const usage = `Usage: npm run cli -- <command>
   backup FILE                               consistent copy of the live SQLite database (PostgreSQL: prints how to use pg_dump)
   digest [--week YYYY-Www] --dry-run | --send [--force] [--manager EMAIL]
                                             print each manager's weekly digest, or send it (once a week unless --force)
+  mail-in --user EMAIL [FILE]               handle one RFC 5322 message (file or standard input) as found in that user's mailbox
+  mail-in --to ADDRESS [FILE]               the same, as delivered to a capture address (token and From checked)
 `;
 
 class UsageError extends Error {}
@@ -142,6 +146,8 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
 
   digest: (db, args) => digestCommand(db, systemClock, parseConfig(process.env), args),
 
+  'mail-in': (db, args) => mailInCommand(db, systemClock, args, (message) => new UsageError(message)),
+
   async backup(_db, args) {
     if (args.length !== 1) throw new UsageError('backup takes the file to write: backup FILE');
     const target = parseDatabaseUrl(parseConfig(process.env).databaseUrl);
@@ -163,6 +169,10 @@ async function main(): Promise<number> {
     await command(db, args);
     return 0;
   } catch (error) {
+    if (error instanceof MessageRefused) {
+      process.stderr.write(`Refused: ${error.message}\n`);
+      return 1;
+    }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n`);
       return 2;

@@ -33,6 +33,8 @@ const configSchema = z.object({
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  MAIL_CREDENTIALS_KEY: z.string().optional(),
+  MAIL_CAPTURE_ADDRESS: z.email().optional(),
 });
 
 export interface Config {
@@ -53,6 +55,10 @@ export interface Config {
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** Headless Chromium for PDFs; when it is missing, reports are printed from the browser. */
   chromiumPath: string;
+  /** Encrypts connected mailboxes' app passwords; unset: no mailbox can be connected. */
+  mailCredentialsKey?: string;
+  /** The capture mailbox (log@…); each user's secret address is log+<token>@…. */
+  mailCaptureAddress?: string;
 }
 
 const minimumProductionSecret = 32;
@@ -89,6 +95,8 @@ export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' =
     trustProxy: values.TRUST_PROXY,
     logLevel: values.LOG_LEVEL,
     chromiumPath: values.CHROMIUM_PATH,
+    mailCredentialsKey: values.MAIL_CREDENTIALS_KEY || undefined,
+    mailCaptureAddress: values.MAIL_CAPTURE_ADDRESS || undefined,
   };
 }
 

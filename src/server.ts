@@ -11,6 +11,7 @@ import { startDigestScheduler } from './digest/digest.scheduler.js';
 import { startRecurring } from './jobs/recurring.js';
 import { runRepWeekTick } from './rep-week/rep-week.delivery.js';
 import { runDepartureAlertTick } from './departure-alerts/departure-alerts.service.js';
+import { startMailboxSync } from './mailbox/mailbox.sync.js';
 import { closeSharedChromium } from './pdf/chromium.js';
 import { recordServerBaseUrl } from './company/company.service.js';
 
@@ -42,15 +43,17 @@ await recordServerBaseUrl(db, systemClock, config.baseUrl);
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxFolder: path.resolve('data/outbox') });
 const app = createApp({ db, clock: systemClock, mailer, config, logger });
 let digestScheduler: ReturnType<typeof startDigestScheduler> | undefined;
+let mailboxSync: ReturnType<typeof startMailboxSync> | undefined;
 let recurringJobs: ReturnType<typeof startRecurring>[] = [];
 const server = app.listen(config.port, (error?: Error) => {
   if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE')
     refuseToStart(`Port ${config.port} is already in use (is Buychain already running?): stop what listens there, or set PORT to a free port.`);
   if (error) refuseToStart(`Cannot listen on port ${config.port}: ${error.message}`);
   logger.info(`Buychain is listening on ${config.baseUrl}`);
-  // Only a process that serves sends mail.
+  // Only a process that serves sends mail and reads mailboxes.
   const jobContext = { db, clock: systemClock, mailer, config, logger };
   digestScheduler = startDigestScheduler(jobContext);
+  mailboxSync = startMailboxSync({ db, clock: systemClock, logger, mailCredentialsKey: config.mailCredentialsKey });
   recurringJobs = [
     startRecurring(logger, "rep's week", '*/5 * * * *', () => runRepWeekTick(jobContext)),
     // Every minute, so a departure alert leaves within five.
@@ -61,6 +64,7 @@ const server = app.listen(config.port, (error?: Error) => {
 async function shutDown(signal: string) {
   logger.info({ signal }, 'shutting down');
   digestScheduler?.stop();
+  mailboxSync?.stop();
   for (const job of recurringJobs) job.stop();
   server.close();
   await closeSharedChromium();

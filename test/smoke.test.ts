@@ -49,6 +49,7 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/settings': everyone,
     '/week': everyone,
     '/week?week=2026-W49': everyone,
+    '/settings/mailbox': everyone,
     '/import': everyone,
     '/export': { owner: 301, teammate: 301, manager: 301, admin: 301 },
     ...Object.fromEntries(exportKinds.map((kind) => [`/export/${kind}.csv`, everyone])),

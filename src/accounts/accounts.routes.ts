@@ -10,6 +10,7 @@ import { listContactsForAccount } from '../contacts/contacts.service.js';
 import { buildOrgChartSvg } from '../contacts/org-chart.js';
 import { listTouchpoints } from '../touchpoints/touchpoints.service.js';
 import { listPlaybooks } from '../playbook/playbook.service.js';
+import { mailFindingsForAccount } from '../mail-in/mail-findings.service.js';
 import { assessOneAccount, riskClockFor } from '../risk/risk.service.js';
 import { visibleOwners } from './account-access.js';
 import { accountPatchSchema, newAccountSchema } from './accounts.schemas.js';
@@ -60,11 +61,12 @@ export function accountsPages({ db, clock }: AppContext): Router {
     const viewer = viewerOf(req);
     const account = await getAccountForUser(db, viewer, accountIdOf(req));
     const paging = parsePaging(req.query, 20);
-    const [contacts, timeline, risk, playbooks] = await Promise.all([
+    const [contacts, timeline, risk, playbooks, mailFindings] = await Promise.all([
       listContactsForAccount(db, account.id),
       listTouchpoints(db, account.id, paging),
       assessOneAccount(db, account.id, riskClockFor(clock, viewer)),
       listPlaybooks(db, account.id),
+      mailFindingsForAccount(db, clock, account.id),
     ]);
     const contactNames = new Map(contacts.map((contact) => [contact.id, contact.name]));
     res.render('accounts/show', {
@@ -79,6 +81,7 @@ export function accountsPages({ db, clock }: AppContext): Router {
       timeline: timeline.rows,
       risk,
       openPlaybooks: playbooks.filter((playbook) => !playbook.complete),
+      mailFindings,
       paging: pageInfo(paging, timeline.total),
     });
   });

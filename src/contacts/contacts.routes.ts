@@ -6,6 +6,7 @@ import { listAuditEvents } from '../audit/audit.service.js';
 import { readableChanges } from '../audit/readable-changes.js';
 import { EditConflict } from '../audit/concurrent-edits.js';
 import { viewerOf } from '../http/auth.js';
+import { openSignalsForContact } from '../mail-in/departure-signals.service.js';
 import { NotFound, ValidationFailed } from '../http/errors.js';
 import { parseIdParam } from '../http/fields.js';
 import { flash, handleForm } from '../http/forms.js';
@@ -83,11 +84,12 @@ export function contactsPages({ db, clock }: AppContext): Router {
   router.get('/contacts/:id', async (req, res) => {
     const viewer = viewerOf(req);
     const contact = await getContactForUser(db, viewer, contactIdOf(req));
-    const [account, audit, colleagues, followedTo] = await Promise.all([
+    const [account, audit, colleagues, followedTo, departureSignals] = await Promise.all([
       getAccountForUser(db, viewer, contact.account_id),
       listAuditEvents(db, 'contact', contact.id),
       listContactsForAccount(db, contact.account_id, { includeArchived: true }),
       findFollowedAccount(db, viewer, contact.id),
+      openSignalsForContact(db, contact.account_id, contact.id),
     ]);
     const nameOf = (id: number | null) => colleagues.find((colleague) => colleague.id === id)?.name;
     res.render('contacts/show', {
@@ -97,6 +99,7 @@ export function contactsPages({ db, clock }: AppContext): Router {
       reportsTo: nameOf(contact.reports_to_contact_id),
       replacement: nameOf(contact.replacement_contact_id),
       followedTo,
+      departureSignals,
       audit: audit.map((event) => ({ ...event, changes: readableChanges(event.changes, nameOf) })),
       reportingOffers: reportingOffers(contact, colleagues),
     });

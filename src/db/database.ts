@@ -10,6 +10,14 @@ import type { DepartureAlertsTable } from '../departure-alerts/departure-alerts.
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
 import type { ImportRowsTable, ImportUploadsTable } from '../importer/importer.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
+import type {
+  ContactSuggestionsTable,
+  DepartureSignalsTable,
+  MailMessagesTable,
+  PlannedMeetingContactsTable,
+  PlannedMeetingsTable,
+} from '../mail-in/mail-in.table.js';
+import type { CaptureTokensTable, MailboxFoldersTable, MailboxesTable } from '../mailbox/mailbox.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { DeletedTouchpointsTable, TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, LoginThrottlesTable, PasswordResetsTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -39,6 +47,14 @@ export interface Database {
   calendar_feeds: CalendarFeedsTable;
   departure_alerts: DepartureAlertsTable;
   company_settings: CompanySettingsTable;
+  mail_messages: MailMessagesTable;
+  contact_suggestions: ContactSuggestionsTable;
+  departure_signals: DepartureSignalsTable;
+  planned_meetings: PlannedMeetingsTable;
+  planned_meeting_contacts: PlannedMeetingContactsTable;
+  mailboxes: MailboxesTable;
+  mailbox_folders: MailboxFoldersTable;
+  capture_tokens: CaptureTokensTable;
 }
 
 export type Db = Kysely<Database>;

@@ -428,6 +428,8 @@ class CompanyPlanner {
         testimonial_url: null,
         next_step: promise,
         next_step_due_on: dueOn,
+        source: null,
+        message_id: null,
         created_at: occurredAt,
       };
       const outsideMeeting = planned.location === 'outside_office' && faceToFaceKinds.includes(planned.kind);

@@ -168,6 +168,8 @@ export type Digest = {
   departures: Departure[];
   /** Per rep with any, how many accounts are still being mapped: said once, in one line. */
   getting_started: { owner_name: string; accounts: number }[];
+  /** Contacts whose automatic reply or bounced mail says they may have left (open departure signals). */
+  possible_departures: (LinkedAccount & { contact_id: number; contact_url: string; owner_name: string; message: string })[];
   late_commitments: Capped<LateItem>;
   complaint_follow_ups: Capped<LateItem>;
   key_dates: (LinkedAccount & { kind: string; on: string; days_away: number; years: number | null; contact_name: string | null; contact_url: string | null })[];
@@ -380,6 +382,19 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
       next_action: recoveryOf.get(row.contact_id)?.next_action ?? null,
     })),
     getting_started: [],
+    possible_departures: assessed
+      .flatMap(({ account, risk }) =>
+        risk.flags
+          .filter((flag) => flag.code === 'possible_departure' && flag.contact_id !== undefined)
+          .map((flag) => ({
+            ...accountLink({ account_id: account.id, account_name: account.name }),
+            contact_id: flag.contact_id!,
+            contact_url: link(`/contacts/${flag.contact_id}`),
+            owner_name: account.owner_name,
+            message: flag.message,
+          })),
+      )
+      .slice(0, listLimit),
     late_commitments: capped(lateCommitments),
     complaint_follow_ups: capped(followUps),
     key_dates: keyDates.map((keyDate) => ({
@@ -405,6 +420,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
     (digest.changes === null || (digest.changes.riskier.length === 0 && digest.changes.recovered.length === 0)) &&
     digest.overdue_meetings.length === 0 &&
     digest.departures.length === 0 &&
+    digest.possible_departures.length === 0 &&
     digest.late_commitments.rows.length === 0 &&
     digest.complaint_follow_ups.rows.length === 0 &&
     digest.key_dates.length === 0;

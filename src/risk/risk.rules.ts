@@ -63,6 +63,8 @@ export interface AccountRiskInput {
   /** Every recovery-playbook step on the account, done or not. */
   recovery_steps: RecoveryStep[];
   open_complaints: OpenComplaint[];
+  /** Open departure signals (an automatic reply saying they left, a permanent bounce), newest first. */
+  departure_signals: { contact_id: number; kind: 'auto_reply' | 'bounce'; received_at: string; excerpt: string }[];
 }
 
 export interface RiskClock {
@@ -488,6 +490,27 @@ export const riskRules: RiskRule[] = [
       ];
     },
   },
+  {
+    code: 'possible_departure',
+    severity: 'medium',
+    weight: 30,
+    label: 'May have left',
+    next_action: 'Call the account to check; if they left, confirm it and start the recovery playbook.',
+    evaluate(input) {
+      const flags: RaisedFlag[] = [];
+      for (const signal of input.departure_signals) {
+        const contact = input.contacts.find((candidate) => candidate.id === signal.contact_id);
+        if (!contact || contact.status === 'left' || flags.some((flag) => flag.contact_id === contact.id)) continue;
+        const key = holds('decision_maker')(contact) ? 'decision_maker' : holds('boss')(contact) ? 'boss' : null;
+        const evidence =
+          signal.kind === 'bounce'
+            ? `mail to them bounced permanently on ${formatDate(signal.received_at.slice(0, 10))}`
+            : `their automatic reply on ${formatDate(signal.received_at.slice(0, 10))} says “${signal.excerpt.length > 140 ? `${signal.excerpt.slice(0, 139)}…` : signal.excerpt}”`;
+        flags.push({ message: `${contact.name}${key ? ` (${roleName(key)})` : ''} may have left: ${evidence}.`, contact_id: contact.id, severity: key ? 'high' : 'medium' });
+      }
+      return flags.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'high' ? -1 : 1));
+    },
+  },
 ];
 
 export const riskRuleByCode = new Map(riskRules.map((rule) => [rule.code, rule]));
@@ -504,7 +527,7 @@ export function levelFor(score: number): ScoreLevel {
 }
 
 /** The flags that say a key contact is going or gone: they count from an account's first day. */
-const departureCodes = new Set(['key_contact_leaving', 'key_contact_left_unreplaced', 'recovery_in_progress']);
+const departureCodes = new Set(['key_contact_leaving', 'key_contact_left_unreplaced', 'recovery_in_progress', 'possible_departure']);
 const severityRank: Record<Severity, number> = { high: 3, medium: 2, low: 1 };
 
 /** Mapped: someone still there decides, and we know at least two people. */

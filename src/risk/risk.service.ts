@@ -44,8 +44,8 @@ const accountsPerRound = 5000;
 /**
  * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
  * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
- * six more for their inputs (contacts, roles, late promises, late complaint follow-ups, recovery
- * steps, unresolved complaints) and the
+ * seven more for their inputs (contacts, roles, late promises, late complaint follow-ups, recovery
+ * steps, unresolved complaints, open departure signals) and the
  * writes that remember the fresh assessments. Holds every assessment in memory: for lists a person
  * reads whole (a team, a digest); dashboards page in the database instead (riskDashboard).
  */
@@ -133,7 +133,7 @@ interface StaleAccount {
 /** Loads what the rules read for these accounts and assesses them. */
 async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, today: string) {
   const accountIds = stale.map((account) => account.id);
-  const [contacts, roles, commitments, complaints] = await Promise.all([
+  const [contacts, roles, commitments, complaints, departureSignals] = await Promise.all([
     db
       .selectFrom('contacts')
       .select([
@@ -215,6 +215,13 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       .where((eb) => eb.or([eb('complaints.follow_up_due_on', '<', today), eb('complaints.resolved_on', 'is', null)]))
       .orderBy('complaints.raised_on')
       .execute(),
+    db
+      .selectFrom('departure_signals')
+      .select(['account_id', 'contact_id', 'kind', 'received_at', 'excerpt'])
+      .where(isOneOf(db, 'account_id', accountIds))
+      .where('status', '=', 'open')
+      .orderBy('received_at', 'desc')
+      .execute(),
   ]);
 
   // Each row becomes its RiskContact in place: a company-wide pass builds a million of them.
@@ -239,6 +246,7 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
     complaints.filter((row) => row.resolved_on === null),
     (row) => row.account_id,
   );
+  const signalsOf = groupBy(departureSignals, (row) => row.account_id);
   const assessed = new Map<number, AccountRisk>();
   for (const account of stale) {
     const input: AccountRiskInput = {
@@ -249,6 +257,7 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
       overdue_complaint_follow_ups: (complaintsOf.get(account.id) ?? []) as OverdueItem[],
       recovery_steps: (stepsOf.get(account.id) ?? []) as RecoveryStep[],
       open_complaints: openComplaintsOf.get(account.id) ?? [],
+      departure_signals: signalsOf.get(account.id) ?? [],
     };
     assessed.set(account.id, assessAccount(input, clock));
   }

@@ -213,6 +213,8 @@ export function touchpointToJson(touchpoint: Touchpoint) {
     testimonial_url: touchpoint.testimonial_url,
     next_step: touchpoint.next_step,
     next_step_due_on: touchpoint.next_step_due_on,
+    source: touchpoint.source,
+    message_id: touchpoint.message_id,
     created_at: touchpoint.created_at,
   };
 }

@@ -39,6 +39,10 @@ export interface TouchpointsTable {
   testimonial_url: string | null;
   next_step: string | null;
   next_step_due_on: string | null;
+  /** "email" when captured from mail; null when typed. */
+  source: Generated<'email' | null>;
+  /** The captured message's Message-ID: one touchpoint per message per account. */
+  message_id: Generated<string | null>;
   created_at: string;
 }
 

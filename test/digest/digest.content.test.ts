@@ -173,7 +173,7 @@ describe('cost', () => {
       return queries;
     };
     const forOne = await queriesFor(1);
-    expect(forOne).toBe(14); // the team's risk is assessed fresh here, and remembered (one statement)
+    expect(forOne).toBe(15); // the team's risk is assessed fresh here, and remembered (one statement)
     expect(await queriesFor(30)).toBe(forOne);
   });
 });

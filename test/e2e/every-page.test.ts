@@ -75,6 +75,7 @@ const pages: PageUnderTest[] = [
   { name: 'admin-digests', route: '/admin/digests', viewer: 'admin', path: async () => '/admin/digests' },
   { name: 'settings', route: '/settings', viewer: 'rep', path: async () => '/settings' },
   { name: 'week', route: '/week', viewer: 'rep', path: async () => '/week', screenshot: true },
+  { name: 'settings-mailbox', route: '/settings/mailbox', viewer: 'rep', path: async () => '/settings/mailbox' },
   { name: 'admin-users', route: '/admin/users', viewer: 'admin', path: async () => '/admin/users' },
   { name: 'admin-user-delete', route: '/admin/users/:id/delete', viewer: 'admin', path: async () => `/admin/users/${(await findUserByEmail(t.db, demo.rep))!.id}/delete` },
   { name: 'reset-password', route: '/reset-password', viewer: 'signedOut', path: async () => resetLinkPath() },

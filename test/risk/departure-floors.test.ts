@@ -73,6 +73,7 @@ function bluewater(maria: Partial<RiskContact>, options: { successor?: 'none' | 
       ...step,
     })),
     open_complaints: [],
+    departure_signals: [],
   };
 }
 
@@ -181,6 +182,7 @@ describe('new accounts are onboarding, not emergencies', () => {
     overdue_complaint_follow_ups: [],
     recovery_steps: [],
     open_complaints: [],
+    departure_signals: [],
   });
 
   it('an account opened a minute ago is getting_started, with its score and flags still computed', () => {

@@ -41,6 +41,7 @@ function healthyAccount(overrides: Partial<AccountRiskInput> = {}): AccountRiskI
     overdue_complaint_follow_ups: [],
     recovery_steps: [],
     open_complaints: [],
+    departure_signals: [],
     ...overrides,
   };
 }

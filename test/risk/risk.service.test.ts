@@ -52,7 +52,7 @@ describe('risk for a list of accounts', () => {
     expect(small).toHaveLength(3);
     expect(large).toHaveLength(300);
     expect(counter.count).toBe(queriesForFew);
-    expect(queriesForFew).toBeLessThanOrEqual(6);
+    expect(queriesForFew).toBeLessThanOrEqual(7);
 
     // Later the same day, nothing changed: the remembered assessments, in one query.
     counter.count = 0;
