@@ -36,7 +36,8 @@ async function repWithAccounts(count: number): Promise<CurrentUser> {
   return rep;
 }
 
-describe('risk for a list of accounts', () => {
+// Building 300 accounts one by one through the services takes a while on PostgreSQL on a busy machine.
+describe('risk for a list of accounts', { timeout: 120_000 }, () => {
   it('takes the same small number of queries for 3 accounts as for 300, and one once remembered', async () => {
     const few = await repWithAccounts(3);
     const many = await repWithAccounts(300);
@@ -141,7 +142,7 @@ describe('remembered risk', () => {
   });
 });
 
-describe('the risk dashboard over many accounts', () => {
+describe('the risk dashboard over many accounts', { timeout: 120_000 }, () => {
   it('filters, counts, sorts and pages in the database: the same queries for 3 accounts as for 300', async () => {
     const few = await repWithAccounts(3);
     const many = await repWithAccounts(300);
