@@ -32,6 +32,8 @@ const harbor = () => t.accountId('Harbor Dental Group');
 const northwind = () => t.accountId('Northwind Logistics');
 const maria = () => t.contactId('Maria Lopez');
 const leavingTom = () => t.contactId('Tom Alvarez');
+const harborsLatestTouchpoint = async () =>
+  (await t.db.selectFrom('touchpoints').select('id').where('account_id', '=', await harbor()).orderBy('occurred_at', 'desc').executeTakeFirstOrThrow()).id;
 
 /** A complaint and a promise on Harbor Dental, so their pages have something to show. */
 async function complaintId() {
@@ -80,6 +82,11 @@ const pages: PageUnderTest[] = [
   { name: 'admin-user-delete', route: '/admin/users/:id/delete', viewer: 'admin', path: async () => `/admin/users/${(await findUserByEmail(t.db, demo.rep))!.id}/delete` },
   { name: 'reset-password', route: '/reset-password', viewer: 'signedOut', path: async () => resetLinkPath() },
   { name: 'admin-company', route: '/admin/company', viewer: 'admin', path: async () => '/admin/company' },
+  { name: 'touchpoint-edit', route: '/touchpoints/:id/edit', viewer: 'rep', path: async () => `/touchpoints/${await harborsLatestTouchpoint()}/edit` },
+  { name: 'touchpoint-delete', route: '/touchpoints/:id/delete', viewer: 'rep', path: async () => `/touchpoints/${await harborsLatestTouchpoint()}/delete` },
+  { name: 'touchpoints-deleted', route: '/accounts/:id/touchpoints/deleted', viewer: 'rep', path: async () => `/accounts/${await harbor()}/touchpoints/deleted` },
+  { name: 'search', route: '/search', viewer: 'rep', path: async () => '/search?q=maria' },
+  { name: 'contact-merge', route: '/contacts/:id/merge', viewer: 'rep', path: async () => `/contacts/${await maria()}/merge` },
 ];
 
 /** A fresh one-time link for Riley, as an admin would email it. */
