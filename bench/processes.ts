@@ -53,7 +53,8 @@ export async function startServer(entry: string, options: { env?: Record<string,
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...loader, path.join(root, entry)], {
     cwd: options.cwd ?? root,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
+    // Production insists on a session secret of its own; this one signs only benchmark cookies.
+    env: { ...process.env, NODE_ENV: 'production', SESSION_SECRET: 'benchmark-only-session-secret-0123456789', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -27,7 +27,8 @@ const ownersAccount = { owner: 200, teammate: 404, manager: 200, admin: 200 };
 const managersOnly = { owner: 403, teammate: 403, manager: 200, admin: 200 };
 const adminsOnly = { owner: 403, teammate: 403, manager: 403, admin: 200 };
 
-it('opens every page as every role with the demo company loaded, and never fails', async () => {
+// Some thirty pages for each of four viewers, on a machine other tests share: a generous time limit.
+it('opens every page as every role with the demo company loaded, and never fails', { timeout: 90_000 }, async () => {
   const riley = (await findUserByEmail(t.db, viewers.owner))!;
   const account = await t.db.selectFrom('accounts').select('id').where('owner_id', '=', riley.id).where('name', '=', 'Northwind Logistics').executeTakeFirstOrThrow();
   const contacts = await t.db.selectFrom('contacts').select(['id', 'status']).where('account_id', '=', account.id).orderBy('id').execute();
@@ -57,6 +58,7 @@ it('opens every page as every role with the demo company loaded, and never fails
     '/complaints/insights': managersOnly,
     '/admin/users': adminsOnly,
     '/admin/company': adminsOnly,
+    [`/admin/users/${riley.id}/delete`]: adminsOnly,
     '/complaints/categories': adminsOnly,
     '/search': everyone,
     '/search?q=maria': everyone,
