@@ -65,8 +65,9 @@ export async function timeImport(options: { folder: string; databaseUrl: string;
   let peakRssMb = 0;
   const sampler = setInterval(() => {
     try {
-      cpuSeconds = cpuSecondsOf(child.pid!);
-      peakRssMb = peakRssMbOf(child.pid!);
+      // Once it has exited and not yet been reaped, the process has its final CPU time but no memory figures.
+      cpuSeconds = Math.max(cpuSeconds, cpuSecondsOf(child.pid!));
+      peakRssMb = Math.max(peakRssMb, peakRssMbOf(child.pid!));
     } catch {
       // Exited between two samples.
     }

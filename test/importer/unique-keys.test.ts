@@ -52,6 +52,21 @@ describe('one account per owner and name', () => {
   });
 });
 
+describe('following a person who left to a company the rep already has', () => {
+  it('says so beside the destination instead of failing', async () => {
+    const rep = await t.make.user();
+    const account = await t.make.account(rep, { name: 'Pinecrest Clinic' });
+    const tom = await t.make.contact(rep, account.id, { name: 'Tom Alvarez', roles: ['decision_maker'] });
+    await t.make.account(rep, { name: 'Acme Imaging' });
+    const session = await signIn(t.app, rep);
+    await session.submit(`/contacts/${tom.id}/departure`, `/contacts/${tom.id}/departure`, { left_on: '2026-11-20', notice: 'surprise', destination: 'ACME imaging' });
+    const follow = await session.submit(`/contacts/${tom.id}`, `/contacts/${tom.id}/follow`, {});
+    expect(follow.status).toBe(400);
+    expect(follow.text).toContain('There is already an account named “Acme Imaging”');
+    expect(await t.db.selectFrom('accounts').select('id').where('origin_contact_id', '=', tom.id).execute()).toEqual([]);
+  });
+});
+
 describe('one contact per account and email', () => {
   it('refuses a second contact with the same email at the account, and lets another account have it', async () => {
     const rep = await t.make.user();
