@@ -96,4 +96,4 @@ it('opens every page as every role with the demo company loaded, and never fails
 
   const signedOut = await supertest(t.app).get('/login');
   expect(signedOut.status).toBe(200);
-}, 60_000); // Some 40 pages for each of four viewers: more than the default budget on a busy machine.
+});
