@@ -10,7 +10,16 @@ import { holdPastMeetings, listMeetings } from './meetings.service.js';
  * still waiting for the rep's "was it outside the office?". Past meetings are held first.
  */
 export async function mailFindingsForAccount(db: Db, clock: Clock, accountId: number) {
-  await db.transaction().execute((trx) => holdPastMeetings(trx, clock, { accountId }));
+  // Most views find nothing to hold: look first, so a page view opens no write transaction.
+  const pastMeeting = await db
+    .selectFrom('planned_meetings')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'planned')
+    .where('ends_at', '<=', clock.now().toISOString())
+    .limit(1)
+    .executeTakeFirst();
+  if (pastMeeting) await db.transaction().execute((trx) => holdPastMeetings(trx, clock, { accountId }));
   const firstPage = { page: 1, perPage: 10 };
   const [departureSignals, suggestions, planned, held] = await Promise.all([
     openSignalsForAccount(db, accountId),
