@@ -130,6 +130,20 @@ interface StaleAccount {
   risk_version: number;
 }
 
+/** What the rules read of a promise or playbook step: the same for both halves of the union below. */
+const commitmentColumns = [
+  'commitments.account_id',
+  'commitments.description',
+  'commitments.due_on',
+  'commitments.contact_id',
+  'contacts.name as contact_name',
+  'commitments.departed_contact_id',
+  'commitments.playbook_step as step',
+  'commitments.done_at',
+  'commitments.closed_reason',
+  'commitments.source',
+] as const;
+
 /** Loads what the rules read for these accounts and assesses them. */
 async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, today: string) {
   const accountIds = stale.map((account) => account.id);
@@ -158,18 +172,7 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
     db
       .selectFrom('commitments')
       .leftJoin('contacts', 'contacts.id', 'commitments.contact_id')
-      .select([
-        'commitments.account_id',
-        'commitments.description',
-        'commitments.due_on',
-        'commitments.contact_id',
-        'contacts.name as contact_name',
-        'commitments.departed_contact_id',
-        'commitments.playbook_step as step',
-        'commitments.done_at',
-        'commitments.closed_reason',
-        'commitments.source',
-      ])
+      .select(commitmentColumns)
       .where(isOneOf(db, 'commitments.account_id', accountIds))
       .where('commitments.done_at', 'is', null)
       .where('commitments.due_on', '<', today)
@@ -178,18 +181,7 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
         db
           .selectFrom('commitments')
           .leftJoin('contacts', 'contacts.id', 'commitments.contact_id')
-          .select([
-            'commitments.account_id',
-            'commitments.description',
-            'commitments.due_on',
-            'commitments.contact_id',
-            'contacts.name as contact_name',
-            'commitments.departed_contact_id',
-            'commitments.playbook_step as step',
-            'commitments.done_at',
-            'commitments.closed_reason',
-            'commitments.source',
-          ])
+          .select(commitmentColumns)
           .where('commitments.departed_contact_id', 'in', (eb) =>
             eb.selectFrom('contacts as departed').select('departed.id').where('departed.status', 'in', ['leaving', 'left']).where(isOneOf(db, 'departed.account_id', accountIds)),
           ),
