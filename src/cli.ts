@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { systemClock } from './clock.js';
-import { parseConfig } from './config.js';
-import { connectDatabase, parseDatabaseUrl } from './db/connect.js';
+import { parseConfig, parseConfigOrExit } from './config.js';
+import { DatabaseRefused, connectDatabase, parseDatabaseUrl } from './db/connect.js';
 import type { Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { demoLogins, demoPassword, hasAnyUser, seedDemo } from './demo/demo-seed.js';
@@ -164,7 +164,14 @@ async function main(): Promise<number> {
     process.stderr.write(usage);
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
-  const db = connectDatabase(parseConfig(process.env).databaseUrl);
+  let db: Db;
+  try {
+    db = connectDatabase(parseConfigOrExit(process.env, 'tool').databaseUrl);
+  } catch (error) {
+    if (!(error instanceof DatabaseRefused)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
   try {
     await command(db, args);
     return 0;

@@ -15,7 +15,7 @@ export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgre
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: url.slice('sqlite:'.length) };
-  throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url}")`);
+  throw new DatabaseRefused(`DATABASE_URL must start with sqlite: or postgres:// (got "${url}"), e.g. sqlite:./data/buychain.sqlite`);
 }
 
 /** How long a SQLite write waits for another connection's write lock before it fails with SQLITE_BUSY. */

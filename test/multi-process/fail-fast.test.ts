@@ -18,9 +18,9 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = `${projectRoot}node_modules/.bin/tsx`;
 const children: ChildProcess[] = [];
 
-/** Runs the server until it exits or says it is listening; root runs it as `nobody`, for whom file permissions hold. */
-function startServer(env: Record<string, string>, { asUnprivilegedUser = false } = {}) {
-  const [command, args] = asUnprivilegedUser && process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', tsx, 'src/server.ts']] : [tsx, ['src/server.ts']];
+/** Runs a script until it exits or says it is listening; root runs it as `nobody`, for whom file permissions hold. */
+function runScript(script: string[], env: Record<string, string>, { asUnprivilegedUser = false } = {}) {
+  const [command, args] = asUnprivilegedUser && process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', tsx, ...script]] : [tsx, script];
   const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, LOG_LEVEL: 'info', BASE_URL: 'http://127.0.0.1', SESSION_SECRET: 'a secret for the test process', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
@@ -33,6 +33,20 @@ function startServer(env: Record<string, string>, { asUnprivilegedUser = false }
     child.stderr!.on('data', collect);
     child.once('exit', (code) => resolve({ code, output }));
   });
+}
+const startServer = (env: Record<string, string>, options?: { asUnprivilegedUser?: boolean }) => runScript(['src/server.ts'], env, options);
+
+/** A migrated SQLite file in a folder nobody may write. */
+async function readOnlyDatabaseFile(): Promise<{ folder: string; file: string }> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'buychain-read-only-'));
+  folders.push(folder);
+  const file = path.join(folder, 'buychain.sqlite');
+  const db = connectDatabase(`sqlite:${file}`);
+  await migrateToLatest(db);
+  await db.destroy();
+  chmodSync(file, 0o444);
+  chmodSync(folder, 0o555);
+  return { folder, file };
 }
 
 let database: TestDatabase;
@@ -63,19 +77,31 @@ describe('starting the server where it cannot work', () => {
   }, processTestTimeout);
 
   it('refuses a read-only database file in one sentence, without a stack trace', async () => {
-    const folder = mkdtempSync(path.join(os.tmpdir(), 'buychain-read-only-'));
-    folders.push(folder);
-    const file = path.join(folder, 'buychain.sqlite');
-    const db = connectDatabase(`sqlite:${file}`);
-    await migrateToLatest(db);
-    await db.destroy();
-    chmodSync(file, 0o444);
-    chmodSync(folder, 0o555);
+    const { folder, file } = await readOnlyDatabaseFile();
 
     const { code, output } = await startServer({ DATABASE_URL: `sqlite:${file}`, PORT: '0' }, { asUnprivilegedUser: true });
     expect(code).toBe(1);
     expect(output).toContain(`The database file ${file} is read-only`);
     expect(output).not.toMatch(/\n\s+at /);
     chmodSync(folder, 0o755);
+  }, processTestTimeout);
+});
+
+describe('the command line where it cannot work', () => {
+  it('refuses a read-only database file in one sentence, without a stack trace', async () => {
+    const { folder, file } = await readOnlyDatabaseFile();
+
+    const { code, output } = await runScript(['src/cli.ts', 'migrate'], { DATABASE_URL: `sqlite:${file}` }, { asUnprivilegedUser: true });
+    expect(code).toBe(1);
+    expect(output).toContain(`The database file ${file} is read-only`);
+    expect(output).not.toMatch(/\n\s+at /);
+    chmodSync(folder, 0o755);
+  }, processTestTimeout);
+
+  it('says what is wrong with a DATABASE_URL it cannot use, without a stack trace', async () => {
+    const { code, output } = await runScript(['src/cli.ts', 'migrate'], { DATABASE_URL: '/var/lib/buychain.sqlite' });
+    expect(code).toBe(1);
+    expect(output).toContain('DATABASE_URL must start with sqlite: or postgres://');
+    expect(output).not.toMatch(/\n\s+at /);
   }, processTestTimeout);
 });
