@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { foreignKeys } from '../db/dialect.js';
+import { lockAccountOf } from '../db/row-locks.js';
 import { type Changes, recordAudit } from '../audit/audit.service.js';
 import { HttpError, ValidationFailed } from '../http/errors.js';
 import { riskInputsChanged } from '../risk/risk-cache.js';
@@ -87,6 +88,8 @@ export async function mergePair(db: DbOrTx, user: CurrentUser, mergedId: number,
 }
 
 export async function mergeContacts(db: DbOrTx, clock: Clock, user: CurrentUser, mergedId: number, intoId: number) {
+  // Both contacts must share the account (mergePair checks): its lock covers both.
+  await lockAccountOf(db, 'contacts', mergedId);
   const { merged, into } = await mergePair(db, user, mergedId, intoId);
   const choices = chooseFields(into, merged);
   const moved = await countLinks(db, merged.id);

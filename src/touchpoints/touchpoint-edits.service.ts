@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database, DbOrTx } from '../db/database.js';
+import { lockAccountOf, lockAccounts } from '../db/row-locks.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { type Changes, diff, recordAudit } from '../audit/audit.service.js';
 import { NotFound, ValidationFailed } from '../http/errors.js';
@@ -38,6 +39,7 @@ const editable = ['kind', 'occurred_at', 'location', 'summary', 'internal_notes'
 const emptyWhenCleared = new Set(['summary', 'internal_notes', 'value_delivered']);
 
 export async function editTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser, touchpointId: number, patch: TouchpointPatch): Promise<Touchpoint> {
+  await lockAccountOf(db, 'touchpoints', touchpointId);
   const before = await getTouchpointForUser(db, user, touchpointId);
   const beforeIds = before.contacts.map((contact) => contact.id);
   const requested: Record<string, unknown> = {};
@@ -138,6 +140,7 @@ const restorableSince = (clock: Clock) => new Date(clock.now().getTime() - resto
  * its text: whatever was deleted for being wrong or indiscreet is gone once the 30 days are over.
  */
 export async function deleteTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser, touchpointId: number): Promise<Touchpoint> {
+  await lockAccountOf(db, 'touchpoints', touchpointId);
   const touchpoint = await getTouchpointForUser(db, user, touchpointId);
   const { contacts, ...row } = touchpoint;
   const commitments = await db.selectFrom('commitments').select('id').where('touchpoint_id', '=', touchpointId).execute();
@@ -185,6 +188,7 @@ export async function restoreTouchpoint(db: DbOrTx, clock: Clock, user: CurrentU
     .executeTakeFirst();
   if (!deleted) throw new NotFound('That deleted touchpoint');
   const { touchpoint, contact_ids, commitment_ids } = JSON.parse(deleted.snapshot) as Snapshot;
+  await lockAccounts(db, [touchpoint.account_id]);
   await db.deleteFrom('deleted_touchpoints').where('id', '=', deleted.id).execute();
   await db.insertInto('touchpoints').values(touchpoint).execute();
   // Someone merged into another contact since is no longer here; everyone else takes part again.

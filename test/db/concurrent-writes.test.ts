@@ -85,6 +85,42 @@ describe('a mixed write load on one account through two app instances', () => {
   });
 });
 
+describe('corrections beside the write load on one account, through two app instances', () => {
+  it('answers every request: touchpoint edits and deletions, contact merges, new touchpoints and contact edits', async () => {
+    const account = await t.make.account(rep, { name: 'Corrected Corp' });
+    const people = await Promise.all(['Eve Ames', 'Finn Ngo', 'Gus Lee'].map((name) => t.make.contact(rep, account.id, { name, roles: ['user'] })));
+    const twins = await Promise.all([1, 2, 3, 4].map((n) => t.make.contact(rep, account.id, { name: `Twin ${n}`, roles: ['influencer'] })));
+    const logged = await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6].map((n) => api(n).post(`/accounts/${account.id}/touchpoints`, { contact_ids: [people[n % 3]!.id, twins[n % 4]!.id], kind: 'call', location: 'phone', summary: `Call ${n}` })),
+    );
+    expect(logged.map((response) => response.status)).toEqual([201, 201, 201, 201, 201, 201, 201]);
+    const touchpointIds = logged.map((response) => (response.body as { id: number }).id);
+
+    const requests: Promise<supertest.Response>[] = [];
+    for (let round = 0; round < 6; round++) {
+      const someone = people[round % 3]!;
+      requests.push(
+        api(round).patch(`/touchpoints/${touchpointIds[round]}`, { summary: `Call ${round}, corrected`, contact_ids: [someone.id, people[(round + 1) % 3]!.id] }),
+        api(round + 1).post(`/accounts/${account.id}/touchpoints`, { contact_ids: [someone.id], kind: 'meeting', location: 'customer_office', summary: `Meeting ${round}`, contact_updates: [{ contact_id: someone.id, title: `Title ${round}` }] }),
+        api(round).patch(`/contacts/${someone.id}`, { preferred_time: `Round ${round}` }),
+      );
+    }
+    requests.push(
+      api(0).post(`/contacts/${twins[1]!.id}/merge`, { into_contact_id: twins[0]!.id }),
+      api(1).post(`/contacts/${twins[3]!.id}/merge`, { into_contact_id: twins[2]!.id }),
+      supertest(t.app).delete(`/api/v1/touchpoints/${touchpointIds[6]}`).set('Authorization', `Bearer ${token}`),
+    );
+    const responses = await Promise.all(requests);
+    expect(responses.filter((response) => response.status >= 300).map((response) => `${response.status} ${JSON.stringify(response.body)}`)).toEqual([]);
+
+    const touchpoints = await t.db.selectFrom('touchpoints').select(['id', 'summary']).where('account_id', '=', account.id).execute();
+    expect(touchpoints).toHaveLength(7 + 6 - 1);
+    expect(touchpoints.filter((touchpoint) => touchpoint.summary.endsWith('corrected'))).toHaveLength(6);
+    const contacts = await t.db.selectFrom('contacts').select('id').where('account_id', '=', account.id).execute();
+    expect(contacts).toHaveLength(3 + 2);
+  });
+});
+
 describe('simultaneous edits of one contact from the same version, through two app instances', () => {
   it('lands ten changes to ten different fields, on each of several contacts at once', async () => {
     const account = await t.make.account(rep, { name: 'Many Hands Ltd' });
