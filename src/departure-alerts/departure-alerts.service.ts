@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db, DbOrTx } from '../db/database.js';
-import { groupConcat } from '../db/dialect.js';
+import { contactRolesColumn, nextRecoveryStepColumn } from '../playbook/departure-columns.js';
 import { type DeliveryContext, maxAttempts, retryDelayMinutes } from '../digest/digest.delivery.js';
 import type { OutgoingMail } from '../mail/mailer.js';
 import { label } from '../views/helpers/labels.js';
@@ -72,20 +71,8 @@ async function loadAlert(db: Db, alertId: number) {
       'managers.email as manager_email',
       'managers.active as manager_active',
       'managers.departure_alerts_opt_out',
-      eb
-        .selectFrom('contact_roles')
-        .select(groupConcat(db, sql.ref<string>('contact_roles.role')).as('roles'))
-        .whereRef('contact_roles.contact_id', '=', 'contacts.id')
-        .as('roles'),
-      eb
-        .selectFrom('commitments as steps')
-        .select('steps.description')
-        .whereRef('steps.departed_contact_id', '=', 'contacts.id')
-        .where('steps.done_at', 'is', null)
-        .orderBy('steps.due_on')
-        .orderBy('steps.id')
-        .limit(1)
-        .as('first_step'),
+      contactRolesColumn(db, eb),
+      nextRecoveryStepColumn(eb, 'first_step'),
     ])
     .where('departure_alerts.id', '=', alertId)
     .executeTakeFirstOrThrow();

@@ -13,6 +13,12 @@ export const digestQuerySchema = z.object({ week: isoWeekField });
 
 export const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
+/** The days and hours a weekly email (the digest, the rep's week) can be sent at: the settings form's choices. */
+export const sendTimeChoices = {
+  days: weekdays.map((name, index) => ({ value: index + 1, name })),
+  hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, '0')}:00` })),
+};
+
 export const wholeNumber = (min: number, max: number, message: string) =>
   z.preprocess(blankToUndefined, z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).optional());
 

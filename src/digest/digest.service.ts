@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { groupConcat, isOneOf } from '../db/dialect.js';
+import { isOneOf } from '../db/dialect.js';
+import { contactRolesColumn } from '../playbook/departure-columns.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
 import { upcomingKeyDates } from '../contacts/key-dates.service.js';
 import { NotFound, ValidationFailed } from '../http/errors.js';
 import { LocalDay, type RiskLevel, riskRuleByCode, scoreLevels } from '../risk/risk.rules.js';
 import { type AccountWithRisk, assessAccounts } from '../risk/risk.service.js';
 import type { CurrentUser } from '../users/users.service.js';
-import { weekdays } from './digest.schemas.js';
 import { type IsoWeek, describeWeek, isoWeekOf, parseIsoWeek, previousWeek, sendMomentOf } from './iso-week.js';
 
 // The weekly risk digest: what a sales manager should coach on this week, for their team's accounts
@@ -55,15 +55,6 @@ export async function findDigestRecipient(db: DbOrTx, viewer: CurrentUser, manag
   return manager;
 }
 
-/** The digest part of the settings page: the saved choice and the days and hours to pick from. */
-export async function digestSettingsChoices(db: DbOrTx, userId: number) {
-  const saved: DigestSettings = await db.selectFrom('users').select(['digest_day', 'digest_hour', 'digest_opt_out']).where('id', '=', userId).executeTakeFirstOrThrow();
-  return {
-    saved,
-    days: weekdays.map((name, index) => ({ value: index + 1, name })),
-    hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, '0')}:00` })),
-  };
-}
 
 /** The week a digest is for: the named one, or the one the manager is in now, in their time zone. */
 export function digestWeek(manager: Pick<DigestRecipient, 'time_zone'>, week: string | undefined, now: Date): IsoWeek {
@@ -248,11 +239,7 @@ export async function buildDigest(db: DbOrTx, manager: DigestRecipient, options:
         'accounts.id as account_id',
         'accounts.name as account_name',
         'owners.name as owner_name',
-        eb
-          .selectFrom('contact_roles')
-          .select(groupConcat(db, sql.ref<string>('contact_roles.role')).as('roles'))
-          .whereRef('contact_roles.contact_id', '=', 'contacts.id')
-          .as('roles'),
+        contactRolesColumn(db, eb),
         eb.fn.count<number>('commitments.id').as('steps'),
         eb.fn.sum<number | null>(eb.case().when('commitments.done_at', 'is not', null).then(1).else(0).end()).as('steps_done'),
       ])

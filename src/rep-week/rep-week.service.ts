@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { groupConcat, isOneOf } from '../db/dialect.js';
+import { isOneOf } from '../db/dialect.js';
+import { contactRolesColumn, nextRecoveryStepColumn } from '../playbook/departure-columns.js';
 import { upcomingKeyDates } from '../contacts/key-dates.service.js';
 import { type RiskSnapshot, digestWeek } from '../digest/digest.service.js';
-import { weekdays } from '../digest/digest.schemas.js';
 import { describeWeek, isoWeekOf, previousWeek, sendMomentOf } from '../digest/iso-week.js';
 import { LocalDay, type RiskLevel, riskLevels, riskRuleByCode } from '../risk/risk.rules.js';
 import { assessAccounts } from '../risk/risk.service.js';
@@ -50,15 +50,6 @@ export function findRepWeekRecipient(db: DbOrTx, userId: number): Promise<RepWee
   return db.selectFrom('users').select(recipientColumns).where('id', '=', userId).executeTakeFirstOrThrow();
 }
 
-/** The settings page's choices for the rep's week: the saved choice and the days and hours. */
-export async function weekEmailSettingsChoices(db: DbOrTx, userId: number) {
-  const saved: WeekEmailSettings = await db.selectFrom('users').select(['week_email_day', 'week_email_hour', 'week_email_opt_out']).where('id', '=', userId).executeTakeFirstOrThrow();
-  return {
-    saved,
-    days: weekdays.map((name, index) => ({ value: index + 1, name })),
-    hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, '0')}:00` })),
-  };
-}
 
 /** What every item names: its account, the contact if there is one, and where it is done. */
 export interface WeekItem {
@@ -231,11 +222,7 @@ export async function buildRepWeek(db: DbOrTx, recipient: RepWeekRecipient, opti
         'successors.name as successor_name',
         'accounts.id as account_id',
         'accounts.name as account_name',
-        eb
-          .selectFrom('contact_roles')
-          .select(groupConcat(db, sql.ref<string>('contact_roles.role')).as('roles'))
-          .whereRef('contact_roles.contact_id', '=', 'contacts.id')
-          .as('roles'),
+        contactRolesColumn(db, eb),
         eb.selectFrom('commitments as steps').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('steps.departed_contact_id', '=', 'contacts.id').as('steps'),
         eb
           .selectFrom('commitments as steps')
@@ -243,15 +230,7 @@ export async function buildRepWeek(db: DbOrTx, recipient: RepWeekRecipient, opti
           .whereRef('steps.departed_contact_id', '=', 'contacts.id')
           .where('steps.done_at', 'is not', null)
           .as('steps_done'),
-        eb
-          .selectFrom('commitments as steps')
-          .select('steps.description')
-          .whereRef('steps.departed_contact_id', '=', 'contacts.id')
-          .where('steps.done_at', 'is', null)
-          .orderBy('steps.due_on')
-          .orderBy('steps.id')
-          .limit(1)
-          .as('next_step'),
+        nextRecoveryStepColumn(eb, 'next_step'),
       ])
       // Status first, then account: the (status, account_id) index answers both at once.
       .where('contacts.status', 'in', ['leaving', 'left'])

@@ -31,8 +31,7 @@ import {
   signOutEverywhere,
 } from './account-care.service.js';
 import { userRoles } from './users.table.js';
-import { digestSettingsChoices } from '../digest/digest.service.js';
-import { weekEmailSettingsChoices } from '../rep-week/rep-week.service.js';
+import { sendTimeChoices } from '../digest/digest.schemas.js';
 import { departureAlertSettings } from '../departure-alerts/departure-alerts.service.js';
 import { calendarFeedPath, createCalendarFeed, findCalendarFeed, revokeCalendarFeed } from '../calendar-feed/calendar-feed.service.js';
 import { z } from 'zod';
@@ -128,19 +127,31 @@ export function loginPages(ctx: AppContext): Router {
 export function settingsPages(ctx: AppContext): Router {
   const { db, clock, config } = ctx;
   const router = Router();
-  const settingsPage = async (userId: number, extra: object = {}) => ({
-    view: 'users/settings',
-    data: {
-      title: 'Settings',
-      tokens: await listApiTokens(db, clock, userId),
-      tokenLifetimes,
-      digest: await digestSettingsChoices(db, userId),
-      weekEmail: await weekEmailSettingsChoices(db, userId),
-      departureAlerts: await departureAlertSettings(db, userId),
-      calendarFeed: await findCalendarFeed(db, userId),
-      ...extra,
-    },
-  });
+  const settingsPage = async (userId: number, extra: object = {}) => {
+    const [saved, tokens, departureAlerts, calendarFeed] = await Promise.all([
+      db
+        .selectFrom('users')
+        .select(['digest_day', 'digest_hour', 'digest_opt_out', 'week_email_day', 'week_email_hour', 'week_email_opt_out'])
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow(),
+      listApiTokens(db, clock, userId),
+      departureAlertSettings(db, userId),
+      findCalendarFeed(db, userId),
+    ]);
+    return {
+      view: 'users/settings',
+      data: {
+        title: 'Settings',
+        tokens,
+        tokenLifetimes,
+        digest: { saved, ...sendTimeChoices },
+        weekEmail: { saved, ...sendTimeChoices },
+        departureAlerts,
+        calendarFeed,
+        ...extra,
+      },
+    };
+  };
 
   router.get('/settings', async (req, res) => {
     const viewer = viewerOf(req);
