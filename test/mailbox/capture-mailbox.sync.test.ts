@@ -32,7 +32,7 @@ function mail(id: string, { from, to, subject, delivery = [] }: { from: string; 
 }
 
 async function deliver(messages: Buffer[]) {
-  const client = new ImapFlow({ ...imap(), secure: false, auth: { user: captureAddress, pass: capturePassword }, logger: false });
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: captureAddress, pass: capturePassword }, logger: false });
   await client.connect();
   for (const raw of messages) await client.append('INBOX', raw, [], new Date('2026-11-20T16:00:00Z'));
   await client.logout();
