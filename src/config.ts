@@ -35,6 +35,16 @@ const configSchema = z.object({
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   MAIL_CREDENTIALS_KEY: z.string().optional(),
   MAIL_CAPTURE_ADDRESS: z.email().optional(),
+  MAIL_CAPTURE_IMAP_HOST: z.string().trim().optional(),
+  MAIL_CAPTURE_IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  MAIL_CAPTURE_IMAP_TLS: z
+    .string()
+    .trim()
+    .regex(/^(true|false|1|0|yes|no)$/i, 'true or false')
+    .default('true')
+    .transform((value) => /^(true|1|yes)$/i.test(value)),
+  MAIL_CAPTURE_IMAP_USER: z.string().optional(),
+  MAIL_CAPTURE_IMAP_PASSWORD: z.string().optional(),
 });
 
 export interface Config {
@@ -59,6 +69,8 @@ export interface Config {
   mailCredentialsKey?: string;
   /** The capture mailbox (log@…); each user's secret address is log+<token>@…. */
   mailCaptureAddress?: string;
+  /** Where the capture mailbox is read over IMAP; unset: its mail is delivered with `mail-in --to`. */
+  mailCaptureImap?: { host: string; port: number; tls: boolean; username: string; password: string };
 }
 
 const minimumProductionSecret = 32;
@@ -76,6 +88,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' =
   }
   const values = parsed.data;
   const baseUrl = (values.BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, '');
+  if (values.MAIL_CAPTURE_IMAP_HOST) {
+    const missing = (['MAIL_CAPTURE_ADDRESS', 'MAIL_CAPTURE_IMAP_USER', 'MAIL_CAPTURE_IMAP_PASSWORD'] as const).filter((name) => !values[name]);
+    if (missing.length > 0) throw new Error(`Invalid configuration: reading the capture mailbox (MAIL_CAPTURE_IMAP_HOST) also needs ${missing.join(', ')}`);
+  }
   const production = values.NODE_ENV === 'production' || !isLoopbackHost(new URL(baseUrl).hostname);
   if (purpose === 'server' && production && (values.SESSION_SECRET ?? '').length < minimumProductionSecret)
     throw new Error(
@@ -97,6 +113,15 @@ export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' =
     chromiumPath: values.CHROMIUM_PATH,
     mailCredentialsKey: values.MAIL_CREDENTIALS_KEY || undefined,
     mailCaptureAddress: values.MAIL_CAPTURE_ADDRESS || undefined,
+    mailCaptureImap: values.MAIL_CAPTURE_IMAP_HOST
+      ? {
+          host: values.MAIL_CAPTURE_IMAP_HOST,
+          port: values.MAIL_CAPTURE_IMAP_PORT,
+          tls: values.MAIL_CAPTURE_IMAP_TLS,
+          username: values.MAIL_CAPTURE_IMAP_USER!,
+          password: values.MAIL_CAPTURE_IMAP_PASSWORD!,
+        }
+      : undefined,
   };
 }
 

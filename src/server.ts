@@ -12,6 +12,7 @@ import { startRecurring } from './jobs/recurring.js';
 import { runRepWeekTick } from './rep-week/rep-week.delivery.js';
 import { runDepartureAlertTick } from './departure-alerts/departure-alerts.service.js';
 import { startMailboxSync } from './mailbox/mailbox.sync.js';
+import { runCaptureMailboxTick } from './mailbox/capture-mailbox.sync.js';
 import { closeSharedChromium } from './pdf/chromium.js';
 import { recordServerBaseUrl } from './company/company.service.js';
 
@@ -59,6 +60,11 @@ const server = app.listen(config.port, (error?: Error) => {
     // Every minute, so a departure alert leaves within five.
     startRecurring(logger, 'departure alerts', '* * * * *', () => runDepartureAlertTick(jobContext)),
   ];
+  const { mailCaptureAddress, mailCaptureImap } = config;
+  if (mailCaptureAddress && mailCaptureImap)
+    recurringJobs.push(
+      startRecurring(logger, 'capture mailbox', '* * * * *', () => runCaptureMailboxTick({ db, clock: systemClock, logger, captureAddress: mailCaptureAddress, imap: mailCaptureImap })),
+    );
 });
 
 async function shutDown(signal: string) {

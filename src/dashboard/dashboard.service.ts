@@ -4,7 +4,7 @@ import type { DbOrTx } from '../db/database.js';
 import { containsIgnoringCase } from '../db/dialect.js';
 import type { Paging } from '../http/pagination.js';
 import { flagCodesColumn, recalledRisk } from '../risk/risk-cache.js';
-import { type RiskClock, type RiskLevel, riskLevels, riskRules } from '../risk/risk.rules.js';
+import { type RiskClock, type RiskLevel, plannedMeetingText, riskLevels, riskRules } from '../risk/risk.rules.js';
 import { type AccountScope, type AccountWithRisk, accountsInScope, rememberRiskInScope } from '../risk/risk.service.js';
 
 export const dashboardFiltersSchema = z.object({
@@ -120,6 +120,9 @@ function toRow({ account, risk }: AccountWithRisk) {
       due_in_days: meeting.due_in_days,
       overdue_days: meeting.due_in_days < 0 ? -meeting.due_in_days : 0,
       due_on: meeting.due_on,
+      /** "coffee with Maria Lopez planned for Thu 10 Dec", and whether that is on or before the due date. */
+      planned_text: meeting.planned ? plannedMeetingText(meeting.planned) : null,
+      planned_in_time: meeting.planned?.in_time ?? false,
     },
   };
 }

@@ -17,7 +17,7 @@ import type {
   PlannedMeetingContactsTable,
   PlannedMeetingsTable,
 } from '../mail-in/mail-in.table.js';
-import type { CaptureTokensTable, MailboxFoldersTable, MailboxesTable } from '../mailbox/mailbox.table.js';
+import type { CaptureMailboxTable, CaptureTokensTable, MailboxFoldersTable, MailboxesTable } from '../mailbox/mailbox.table.js';
 import type { AccountRiskTable, RiskSnapshotsTable } from '../risk/risk.table.js';
 import type { DeletedTouchpointsTable, TouchpointContactsTable, TouchpointsTable } from '../touchpoints/touchpoints.table.js';
 import type { ApiTokensTable, LoginThrottlesTable, PasswordResetsTable, SessionsTable, UsersTable } from '../users/users.table.js';
@@ -55,6 +55,7 @@ export interface Database {
   mailboxes: MailboxesTable;
   mailbox_folders: MailboxFoldersTable;
   capture_tokens: CaptureTokensTable;
+  capture_mailbox: CaptureMailboxTable;
 }
 
 export type Db = Kysely<Database>;

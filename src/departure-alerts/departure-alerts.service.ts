@@ -65,7 +65,11 @@ async function loadAlert(db: Db, alertId: number) {
       'successors.name as successor_name',
       'accounts.id as account_id',
       'accounts.name as account_name',
+      'owners.id as owner_id',
       'owners.name as owner_name',
+      'owners.email as owner_email',
+      'owners.active as owner_active',
+      'owners.departure_alerts_opt_out as owner_opt_out',
       'managers.id as manager_id',
       'managers.name as manager_name',
       'managers.email as manager_email',
@@ -80,7 +84,9 @@ async function loadAlert(db: Db, alertId: number) {
 
 export type DepartureAlert = {
   subject: string;
-  manager_name: string;
+  recipient_name: string;
+  /** The alert went to the owner themselves: they have no active manager to tell. */
+  to_owner: boolean;
   contact_name: string;
   contact_title: string | null;
   roles: string;
@@ -95,7 +101,24 @@ export type DepartureAlert = {
 
 const render = (template: string, alert: DepartureAlert) => handlebars.render(path.join(viewsFolder, 'departure-alerts', template), alert);
 
-async function composeAlert(row: Awaited<ReturnType<typeof loadAlert>>, baseUrl: string): Promise<OutgoingMail> {
+type AlertRow = Awaited<ReturnType<typeof loadAlert>>;
+
+/**
+ * Who is told: the owner's manager. A signal read from mail is news to the owner too, so when they
+ * have no active manager it goes to the owner; a departure someone recorded by hand, which the owner
+ * sees on the account, is then not sent. A recipient who turned the alerts off gets none.
+ */
+function recipientOf(row: AlertRow): { id: number; name: string; email: string; toOwner: boolean } | { skipped: string; id: number | null } {
+  const managerActive = row.manager_id !== null && row.manager_active === 1;
+  if (managerActive) return row.departure_alerts_opt_out ? { skipped: 'The manager turned departure alerts off', id: row.manager_id } : { id: row.manager_id!, name: row.manager_name!, email: row.manager_email!, toOwner: false };
+  const why = row.manager_id === null ? 'The account owner has no manager' : 'The manager is no longer active';
+  if (row.reason !== 'signal') return { skipped: why, id: row.manager_id };
+  if (row.owner_active !== 1) return { skipped: `${why}, and the owner is no longer active`, id: row.owner_id };
+  if (row.owner_opt_out) return { skipped: `${why}, and the owner turned departure alerts off`, id: row.owner_id };
+  return { id: row.owner_id, name: row.owner_name, email: row.owner_email, toOwner: true };
+}
+
+async function composeAlert(row: AlertRow, recipient: { name: string; email: string; toOwner: boolean }, baseUrl: string): Promise<OutgoingMail> {
   const roles = (row.roles ?? '').split(',').filter(Boolean).sort().map(label).join(', ');
   const day = (date: string | null) => (date ? DateTime.fromISO(date).toFormat('d LLL yyyy') : null);
   const what =
@@ -106,7 +129,8 @@ async function composeAlert(row: Awaited<ReturnType<typeof loadAlert>>, baseUrl:
         : `is leaving${row.leaving_on ? ` on ${day(row.leaving_on)}` : ''}`;
   const alert: DepartureAlert = {
     subject: `${row.contact_name} (${roles || 'key contact'}) ${what.split(':')[0]} · ${row.account_name}`,
-    manager_name: row.manager_name!,
+    recipient_name: recipient.name,
+    to_owner: recipient.toOwner,
     contact_name: row.contact_name,
     contact_title: row.contact_title,
     roles,
@@ -119,7 +143,7 @@ async function composeAlert(row: Awaited<ReturnType<typeof loadAlert>>, baseUrl:
     links: { account: `${baseUrl}/accounts/${row.account_id}`, departure: `${baseUrl}/contacts/${row.contact_id}/departure`, settings: `${baseUrl}/settings` },
   };
   const [html, text] = await Promise.all([render('email-html.hbs', alert), render('email-text.hbs', alert)]);
-  return { to: row.manager_email!, subject: alert.subject, html, text: `${text.replace(/\n{3,}/g, '\n\n').trim()}\n` };
+  return { to: recipient.email, subject: alert.subject, html, text: `${text.replace(/\n{3,}/g, '\n\n').trim()}\n` };
 }
 
 /** Claims one alert (from the status and attempt count it was seen with), sends it and records the outcome. */
@@ -136,17 +160,16 @@ export async function deliverDepartureAlert({ db, clock, mailer, config }: Deliv
   const attempts = seen.attempts + 1;
   try {
     const row = await loadAlert(db, seen.id);
-    const reason =
-      row.manager_id === null ? 'The account owner has no manager' : !row.manager_active ? 'The manager is no longer active' : row.departure_alerts_opt_out ? 'The manager turned departure alerts off' : null;
-    if (reason) {
-      await db.updateTable('departure_alerts').set({ status: 'skipped', attempts, last_error: reason, recipient_id: row.manager_id }).where('id', '=', seen.id).execute();
-      return { status: 'skipped', detail: reason };
+    const recipient = recipientOf(row);
+    if ('skipped' in recipient) {
+      await db.updateTable('departure_alerts').set({ status: 'skipped', attempts, last_error: recipient.skipped, recipient_id: recipient.id }).where('id', '=', seen.id).execute();
+      return { status: 'skipped', detail: recipient.skipped };
     }
-    const mail = await composeAlert(row, config.baseUrl);
+    const mail = await composeAlert(row, recipient, config.baseUrl);
     const messageId = await mailer.send(mail);
     await db
       .updateTable('departure_alerts')
-      .set({ status: 'sent', attempts, recipient_id: row.manager_id, subject: mail.subject, message_id: messageId, sent_at: clock.now().toISOString(), last_error: null, next_attempt_at: null })
+      .set({ status: 'sent', attempts, recipient_id: recipient.id, subject: mail.subject, message_id: messageId, sent_at: clock.now().toISOString(), last_error: null, next_attempt_at: null })
       .where('id', '=', seen.id)
       .execute();
     return { status: 'sent', detail: messageId };

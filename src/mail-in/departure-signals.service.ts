@@ -138,7 +138,9 @@ export async function confirmDepartureSignal(db: DbOrTx, clock: Clock, user: Cur
     ...chosenSuccessor,
     ...overrides,
   });
-  const contact = await recordDeparture(db, clock, user, signal.contact_id, input);
+  // The manager already heard of this departure from the signal's alert: confirming it sends no second one.
+  const alerted = await db.selectFrom('departure_alerts').select('id').where('contact_id', '=', signal.contact_id).where('reason', '=', 'signal').executeTakeFirst();
+  const contact = await recordDeparture(db, clock, user, signal.contact_id, input, { alert: !alerted });
   await resolveSignals(db, clock, user, { contactId: signal.contact_id }, 'confirmed');
   await riskInputsChanged(db, [signal.account_id]);
   return { signal: await getDepartureSignal(db, user, signalId), contact };

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
+import { enqueueDepartureAlert } from '../departure-alerts/departure-alerts.service.js';
 import { riskInputsChanged } from '../risk/risk-cache.js';
 import { logTouchpoint } from '../touchpoints/touchpoints.service.js';
 import type { CurrentUser } from '../users/users.service.js';
@@ -251,7 +252,7 @@ async function raiseSignal(db: DbOrTx, clock: Clock, user: CurrentUser, contact:
         .orderBy('id')
         .executeTakeFirst()
     : undefined;
-  await db
+  const inserted = await db
     .insertInto('departure_signals')
     .values({
       contact_id: contact.id,
@@ -269,7 +270,11 @@ async function raiseSignal(db: DbOrTx, clock: Clock, user: CurrentUser, contact:
       resolved_by: null,
     })
     .onConflict((conflict) => conflict.columns(['contact_id', 'message_id']).doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  // The owner's manager hears of it like of a departure, once per signal; someone already known
+  // to be leaving was announced already.
+  if (inserted && contact.status === 'active') await enqueueDepartureAlert(db, clock, { contactId: contact.id, reason: 'signal', eventKey: `signal:${inserted.id}` });
   await riskInputsChanged(db, [contact.account_id]);
 }
 

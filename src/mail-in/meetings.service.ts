@@ -48,6 +48,8 @@ export async function handleInvitations(db: DbOrTx, clock: Clock, user: CurrentU
     for (const [accountId, contactIds] of byAccount) if (await applyInvitation(db, clock, user, accountId, contactIds, invitation)) moved.add(accountId);
     involvesContacts ||= byAccount.size > 0;
   }
+  // A planned meeting with a decision-maker shows in the meeting clock.
+  if (moved.size > 0) await riskInputsChanged(db, [...moved]);
   return involvesContacts ? { kind: 'meetings', accountIds: [...moved] } : null;
 }
 
@@ -167,8 +169,9 @@ export async function answerOutsideOffice(db: DbOrTx, clock: Clock, user: Curren
         .where('id', 'in', db.selectFrom('touchpoint_contacts').select('contact_id').where('touchpoint_id', '=', meeting.touchpoint_id))
         .execute();
     }
-    await riskInputsChanged(db, [meeting.account_id]);
   }
+  // Planned or held, the answer changes the meeting clock: a meeting not outside the office does not count as planned.
+  await riskInputsChanged(db, [meeting.account_id]);
   return getMeetingForUser(db, user, meeting.id);
 }
 

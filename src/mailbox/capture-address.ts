@@ -23,6 +23,30 @@ export async function hasCaptureAddress(db: DbOrTx, userId: number): Promise<boo
   return (await db.selectFrom('capture_tokens').select('user_id').where('user_id', '=', userId).executeTakeFirst()) !== undefined;
 }
 
+/** Headers that can carry the address a message was delivered to: BCC leaves it only in the delivery headers. */
+const recipientHeaders = new Set(['to', 'cc', 'delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to']);
+/** The header block is read this far at most. */
+const maxHeaderBytes = 64 * 1024;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The secret addresses (log+<token>@…) of this capture mailbox among a message's recipients (To,
+ * Cc, Delivered-To, X-Original-To, Envelope-To), lower-case, each once; read from the raw header
+ * block as the delivering server wrote it (folded lines joined).
+ */
+export function captureAddressesIn(raw: Buffer, captureAddress: string): string[] {
+  const [local, domain] = captureAddress.toLowerCase().split('@') as [string, string];
+  const head = raw.subarray(0, maxHeaderBytes).toString('latin1').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+  const pattern = new RegExp(`(?<![\\w.+-])${escapeRegExp(local)}\\+([0-9a-f]{24})@${escapeRegExp(domain)}(?![\\w.-])`, 'gi');
+  const found = new Set<string>();
+  for (const line of head.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && recipientHeaders.has(line.slice(0, colon).trim().toLowerCase()))
+      for (const match of line.matchAll(pattern)) found.add(`${local}+${match[1]!.toLowerCase()}@${domain}`);
+  }
+  return [...found];
+}
+
 /** Handles a message delivered to a capture address, after checking its token and its sender. */
 export async function handleCapturedMessage(db: Db, clock: Clock, address: string, raw: Buffer): Promise<MailOutcome> {
   const token = /^[^@+]+\+([0-9a-f]{24})@/i.exec(address.trim())?.[1]?.toLowerCase();

@@ -16,7 +16,7 @@ import type { MailboxesTable } from './mailbox.table.js';
 // the last UID seen (the first time, 90 days back; all again if UIDVALIDITY changed). Every message
 // goes through the one mail-in path; one that is refused is logged and skipped, the rest goes on.
 
-const claimant = `${os.hostname()}#${process.pid}`;
+export const claimant = `${os.hostname()}#${process.pid}`;
 /** A sync that takes longer than this is presumed dead, and another process may take the mailbox. */
 const leaseMinutes = 15;
 /** A mailbox is synced again this long after its last sync. */
@@ -58,47 +58,87 @@ export async function claimDueMailbox(db: Db, clock: Clock): Promise<Mailbox | u
 }
 
 /** The error as a person can act on it, never with the password in it. */
-const describeError = (error: unknown, secret: string) =>
+export const describeError = (error: unknown, secret: string) =>
   String((error as { responseText?: string }).responseText ?? (error as Error).message ?? error)
     .split(secret)
     .join('***')
     .slice(0, 300);
+
+export interface ImapSettings {
+  host: string;
+  port: number;
+  /** TLS from the start (993); otherwise plain, upgraded with STARTTLS when the server offers it. */
+  tls: boolean;
+  username: string;
+  password: string;
+}
+
+/** Connects, lets `work` read, logs out; on failure the connection is closed and the error thrown. */
+export async function withImap<T>(settings: ImapSettings, logger: Logger, logFields: object, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.tls,
+    auth: { user: settings.username, pass: settings.password },
+    logger: false,
+    connectionTimeout: 30_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 120_000,
+  });
+  client.on('error', (error) => logger.warn({ ...logFields, err: describeError(error, settings.password) }, 'mailbox connection error'));
+  try {
+    await client.connect();
+    const result = await work(client);
+    await client.logout();
+    return result;
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+/** Where the last read of a folder stopped, kept by whoever reads it. */
+export interface FolderBookmarks {
+  load(folder: string): Promise<{ uid_validity: string; last_uid: number } | undefined>;
+  save(folder: string, uidValidity: string, lastUid: number): Promise<void>;
+}
 
 /** Syncs one claimed mailbox and releases it, recording the status and last error. */
 export async function syncMailbox(context: SyncContext, mailbox: Mailbox): Promise<{ handled: number; refused: number }> {
   const { db, clock, logger } = context;
   const counts = { handled: 0, refused: 0 };
   let secret = '';
-  let client: ImapFlow | undefined;
   let failure: string | null = null;
+  const logFields = { user_id: mailbox.user_id };
   try {
     const user = await findActiveUser(db, mailbox.user_id);
     if (!user) throw new Error('the user is disabled');
     secret = decryptSecret(credentialsKey(context.mailCredentialsKey), mailbox.user_id, mailbox.secret);
-    client = new ImapFlow({
-      host: mailbox.host,
-      port: mailbox.port,
-      secure: mailbox.tls === 1,
-      auth: { user: mailbox.username, pass: secret },
-      logger: false,
-      connectionTimeout: 30_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 120_000,
+    const bookmarks: FolderBookmarks = {
+      load: (folder) => db.selectFrom('mailbox_folders').select(['uid_validity', 'last_uid']).where('user_id', '=', mailbox.user_id).where('folder', '=', folder).executeTakeFirst(),
+      save: async (folder, uidValidity, lastUid) => {
+        await db
+          .insertInto('mailbox_folders')
+          .values({ user_id: mailbox.user_id, folder, uid_validity: uidValidity, last_uid: lastUid })
+          .onConflict((conflict) => conflict.columns(['user_id', 'folder']).doUpdateSet({ uid_validity: uidValidity, last_uid: lastUid }))
+          .execute();
+      },
+    };
+    const settings = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls === 1, username: mailbox.username, password: secret };
+    await withImap(settings, logger, logFields, async (client) => {
+      const folders = await client.list();
+      const sent = folders.find((folder) => folder.specialUse === '\\Sent')?.path;
+      for (const folder of ['INBOX', ...(sent ? [sent] : [])]) {
+        const result = await readFolder(context, client, folder, bookmarks, logFields, async (source) => {
+          await handleMessage(db, clock, user, source);
+        });
+        counts.handled += result.handled;
+        counts.refused += result.refused;
+      }
     });
-    client.on('error', (error) => logger.warn({ user_id: mailbox.user_id, err: describeError(error, secret) }, 'mailbox connection error'));
-    await client.connect();
-    const folders = await client.list();
-    const sent = folders.find((folder) => folder.specialUse === '\\Sent')?.path;
-    for (const folder of ['INBOX', ...(sent ? [sent] : [])]) {
-      const result = await syncFolder(context, client, user, mailbox.user_id, folder);
-      counts.handled += result.handled;
-      counts.refused += result.refused;
-    }
-    await client.logout();
   } catch (error) {
     failure = describeError(error, secret);
-    logger.warn({ user_id: mailbox.user_id, error: failure }, 'mailbox sync failed');
-    client?.close();
+    logger.warn({ ...logFields, error: failure }, 'mailbox sync failed');
   }
   await db
     .updateTable('mailboxes')
@@ -116,15 +156,27 @@ export async function syncMailbox(context: SyncContext, mailbox: Mailbox): Promi
   return counts;
 }
 
-async function syncFolder(context: SyncContext, client: ImapFlow, user: NonNullable<Awaited<ReturnType<typeof findActiveUser>>>, userId: number, folder: string) {
-  const { db, clock, logger } = context;
+/**
+ * Reads what is new in one folder since its bookmark (the first time, 90 days back; all again if
+ * UIDVALIDITY changed), oldest first, at most a run's worth, handing each message to `handle`. A
+ * message that is too large, or that `handle` refuses (MessageRefused), is logged and skipped.
+ */
+export async function readFolder(
+  context: Pick<SyncContext, 'clock' | 'logger'>,
+  client: ImapFlow,
+  folder: string,
+  bookmarks: FolderBookmarks,
+  logFields: object,
+  handle: (source: Buffer) => Promise<void>,
+) {
+  const { clock, logger } = context;
   const counts = { handled: 0, refused: 0 };
   const lock = await client.getMailboxLock(folder);
   try {
     const opened = client.mailbox;
     if (!opened) return counts;
     const uidValidity = String(opened.uidValidity);
-    const bookmark = await db.selectFrom('mailbox_folders').selectAll().where('user_id', '=', userId).where('folder', '=', folder).executeTakeFirst();
+    const bookmark = await bookmarks.load(folder);
     const fresh = !bookmark || bookmark.uid_validity !== uidValidity;
     const since = new Date(clock.now().getTime() - firstSyncDays * 86_400_000);
     // Nothing older than 90 days is read, on the first sync or later (a message appended late with an old date).
@@ -139,7 +191,7 @@ async function syncFolder(context: SyncContext, client: ImapFlow, user: NonNulla
       const readable = uids.filter((uid) => (sizes.get(uid) ?? 0) <= maxMessageBytes);
       for (const uid of uids.filter((uid) => !readable.includes(uid))) {
         counts.refused++;
-        logger.warn({ user_id: userId, folder, uid, size: sizes.get(uid) }, `mail refused: message is larger than ${maxMessageBytes / 1024 / 1024} MB`);
+        logger.warn({ ...logFields, folder, uid, size: sizes.get(uid) }, `mail refused: message is larger than ${maxMessageBytes / 1024 / 1024} MB`);
       }
       const sources = new Map<number, Buffer>();
       if (readable.length > 0) for await (const message of client.fetch(readable, { uid: true, source: true }, { uid: true })) if (message.source) sources.set(message.uid, message.source);
@@ -147,12 +199,12 @@ async function syncFolder(context: SyncContext, client: ImapFlow, user: NonNulla
         const source = sources.get(uid);
         if (source) {
           try {
-            await handleMessage(db, clock, user, source);
+            await handle(source);
             counts.handled++;
           } catch (error) {
             if (!(error instanceof MessageRefused)) throw error;
             counts.refused++;
-            logger.warn({ user_id: userId, folder, uid }, `mail refused: ${error.message}`);
+            logger.warn({ ...logFields, folder, uid }, `mail refused: ${error.message}`);
           }
         }
         lastUid = uid;
@@ -160,13 +212,7 @@ async function syncFolder(context: SyncContext, client: ImapFlow, user: NonNulla
     }
     // All caught up: the bookmark moves past everything the folder holds, old messages included.
     if (pending.length <= messagesPerRun && opened.uidNext > 1) lastUid = Math.max(lastUid, opened.uidNext - 1);
-    if (fresh || lastUid !== bookmark!.last_uid) {
-      await db
-        .insertInto('mailbox_folders')
-        .values({ user_id: userId, folder, uid_validity: uidValidity, last_uid: lastUid })
-        .onConflict((conflict) => conflict.columns(['user_id', 'folder']).doUpdateSet({ uid_validity: uidValidity, last_uid: lastUid }))
-        .execute();
-    }
+    if (fresh || lastUid !== bookmark!.last_uid) await bookmarks.save(folder, uidValidity, lastUid);
   } finally {
     lock.release();
   }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 export const mailboxStatuses = ['waiting', 'syncing', 'ok', 'error'] as const;
 export type MailboxStatus = (typeof mailboxStatuses)[number];
 
@@ -34,4 +36,17 @@ export interface CaptureTokensTable {
   token_hash: string;
   user_id: number;
   created_at: string;
+}
+
+/** The shared capture mailbox read over IMAP (MAIL_CAPTURE_IMAP_*): its lease and INBOX bookmark. */
+export interface CaptureMailboxTable {
+  /** `user@host` of the IMAP login: another capture mailbox starts afresh. */
+  mailbox: string;
+  uid_validity: string | null;
+  last_uid: Generated<number>;
+  status: Generated<MailboxStatus>;
+  last_error: string | null;
+  last_synced_at: string | null;
+  claimed_by: string | null;
+  claimed_until: string | null;
 }

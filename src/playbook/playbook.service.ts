@@ -96,7 +96,7 @@ const keyRoles: ContactRole[] = ['decision_maker', 'boss'];
  * Records that a contact is leaving (left_on in the future) or has left, names the replacement
  * now or later, and creates the playbook's steps as commitments once: posting again updates.
  */
-export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, input: DepartureInput) {
+export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUser, contactId: number, input: DepartureInput, options: { alert?: boolean } = {}) {
   await lockAccountOf(db, 'contacts', contactId);
   const contact = await getContactForUser(db, user, contactId);
   const today = DateTime.fromJSDate(clock.now()).setZone(user.time_zone).startOf('day');
@@ -153,7 +153,7 @@ export async function recordDeparture(db: DbOrTx, clock: Clock, user: CurrentUse
   }
 
   await writePlaybook(db, clock, user, contact.id, hasLeft ? leftSteps : leavingSteps);
-  await enqueueDepartureAlert(db, clock, { contactId: contact.id, reason: hasLeft ? 'left' : 'leaving' });
+  if (options.alert !== false) await enqueueDepartureAlert(db, clock, { contactId: contact.id, reason: hasLeft ? 'left' : 'leaving' });
   return getContactForUser(db, user, contact.id);
 }
 

@@ -19,6 +19,11 @@ export interface RiskContact {
   /** Last meeting, coffee or meal with them at an outside-the-office location. */
   last_outside_meeting_at: string | null;
   touchpoint_count: number;
+  /**
+   * The start of the soonest meeting planned with them from an invitation (not cancelled, not yet
+   * held, from the viewer's today on, and not answered "not outside the office").
+   */
+  next_planned_meeting_at?: string | null;
 }
 
 export interface RiskAccount {
@@ -121,6 +126,10 @@ export class LocalDay {
     const [year, month, day] = date.split('-').map(Number);
     return this.todayNumber - dayNumber(year!, month!, day!);
   }
+  /** The local date of an instant (UTC ISO), YYYY-MM-DD. */
+  isoDateOfInstant(iso: string): string {
+    return isoDateOf(localDayNumber(this.zone, Date.parse(iso)));
+  }
   /** The local date so many days from today, YYYY-MM-DD. */
   isoDateIn(days: number): string {
     return isoDateOf(this.todayNumber + days);
@@ -155,6 +164,13 @@ export function decisionMakerMeeting(input: AccountRiskInput, today: LocalDay) {
   // Never met outside: the clock runs from when the account was opened.
   const daysSince = lastMet ? today.daysSinceInstant(lastMet.last_outside_meeting_at!) : today.daysSinceInstant(input.account.created_at);
   const contact = lastMet ?? decisionMakers[0]!;
+  // The soonest meeting planned with a decision-maker from today on, unless the rep said it is not
+  // outside the office: shown with the clock, but only the meeting itself, once held, resets it.
+  const planned = decisionMakers
+    .filter((candidate) => candidate.next_planned_meeting_at && today.daysSinceInstant(candidate.next_planned_meeting_at) <= 0)
+    .sort((a, b) => a.next_planned_meeting_at!.localeCompare(b.next_planned_meeting_at!))[0];
+  const dueInDays = cadence - daysSince;
+  const plannedOn = planned ? today.isoDateOfInstant(planned.next_planned_meeting_at!) : null;
   return {
     contact: { id: contact.id, name: contact.name },
     never_met: !lastMet,
@@ -162,10 +178,19 @@ export function decisionMakerMeeting(input: AccountRiskInput, today: LocalDay) {
     days_since: daysSince,
     cadence_days: cadence,
     /** Days until the next meeting is due; negative when overdue. */
-    due_in_days: cadence - daysSince,
-    due_on: today.isoDateIn(cadence - daysSince),
+    due_in_days: dueInDays,
+    due_on: today.isoDateIn(dueInDays),
+    /** The next meeting planned with a decision-maker (from an invitation); `in_time` when it is on or before the due date. */
+    planned:
+      planned && plannedOn
+        ? { contact: { id: planned.id, name: planned.name }, starts_at: planned.next_planned_meeting_at!, on: plannedOn, in_time: plannedOn <= today.isoDateIn(dueInDays) }
+        : null,
   };
 }
+
+/** "coffee with Maria Lopez planned for Thu 10 Dec" (the local date of the meeting). */
+export const plannedMeetingText = (planned: { contact: { name: string }; on: string }) =>
+  `coffee with ${planned.contact.name} planned for ${DateTime.fromISO(planned.on).toFormat('ccc d LLL')}`;
 
 /** A new account is onboarding, not an emergency, for this many days while its chain is unmapped. */
 const onboardingDays = 14;
@@ -302,10 +327,19 @@ export const riskRules: RiskRule[] = [
       if (!meeting || meeting.due_in_days >= 0) return [];
       const overdue = -meeting.due_in_days;
       const who = `${meeting.contact.name} (decision-maker)`;
-      const message = meeting.never_met
-        ? `Never met ${who} outside the office — ${plural(overdue, 'day')} overdue on a ${meeting.cadence_days}-day cadence.`
-        : `No coffee with ${who} outside the office for ${plural(meeting.days_since, 'day')} — ${plural(overdue, 'day')} overdue on a ${meeting.cadence_days}-day cadence.`;
-      return [{ message, contact_id: meeting.contact.id }];
+      const clock = meeting.never_met
+        ? `Never met ${who} outside the office — ${plural(overdue, 'day')} overdue on a ${meeting.cadence_days}-day cadence`
+        : `No coffee with ${who} outside the office for ${plural(meeting.days_since, 'day')} — ${plural(overdue, 'day')} overdue on a ${meeting.cadence_days}-day cadence`;
+      // Planned is not met: the flag stays until the meeting is held outside the office, and says what is planned.
+      if (meeting.planned)
+        return [
+          {
+            message: `${clock}; ${plannedMeetingText(meeting.planned)}.`,
+            contact_id: meeting.contact.id,
+            next_action: 'Keep the planned coffee, and answer “Outside the office” on it afterwards so it restarts the clock.',
+          },
+        ];
+      return [{ message: `${clock}.`, contact_id: meeting.contact.id }];
     },
   },
   {

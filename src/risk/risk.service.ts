@@ -44,8 +44,8 @@ const accountsPerRound = 5000;
 /**
  * Risk for every account in scope, riskiest first, set-based: one query when every assessment is
  * remembered for the viewer's zone and day; otherwise, per round of up to 5,000 stale accounts,
- * seven more for their inputs (contacts, roles, late promises, late complaint follow-ups, recovery
- * steps, unresolved complaints, open departure signals) and the
+ * seven more for their inputs (contacts with their next planned meeting, roles, late promises, late
+ * complaint follow-ups, recovery steps, unresolved complaints, open departure signals) and the
  * writes that remember the fresh assessments. Holds every assessment in memory: for lists a person
  * reads whole (a team, a digest); dashboards page in the database instead (riskDashboard).
  */
@@ -147,6 +147,7 @@ const commitmentColumns = [
 /** Loads what the rules read for these accounts and assesses them. */
 async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, today: string) {
   const accountIds = stale.map((account) => account.id);
+  const startOfToday = new LocalDay(clock).today.toUTC().toISO()!;
   const [contacts, roles, commitments, complaints, departureSignals] = await Promise.all([
     db
       .selectFrom('contacts')
@@ -162,6 +163,17 @@ async function computeRisk(db: DbOrTx, stale: StaleAccount[], clock: RiskClock, 
         'last_touch_at',
         'last_outside_meeting_at',
         'touchpoint_count',
+        // The soonest meeting planned with them from the viewer's today on (by index on the contact).
+        (eb) =>
+          eb
+            .selectFrom('planned_meeting_contacts')
+            .innerJoin('planned_meetings', 'planned_meetings.id', 'planned_meeting_contacts.meeting_id')
+            .select((inner) => inner.fn.min<string>('planned_meetings.starts_at').as('starts_at'))
+            .whereRef('planned_meeting_contacts.contact_id', '=', 'contacts.id')
+            .where('planned_meetings.status', '=', 'planned')
+            .where('planned_meetings.starts_at', '>=', startOfToday)
+            .where((inner) => inner.or([inner('planned_meetings.outside_office', 'is', null), inner('planned_meetings.outside_office', '!=', 0)]))
+            .as('next_planned_meeting_at'),
       ])
       .where(isOneOf(db, 'account_id', accountIds))
       .where('archived', '=', 0)
@@ -293,6 +305,12 @@ export function riskToJson(risk: AccountRisk) {
       cadence_days: risk.decision_maker_meeting.cadence_days,
       due_on: risk.decision_maker_meeting.due_on,
       due_in_days: risk.decision_maker_meeting.due_in_days,
+      planned: risk.decision_maker_meeting.planned && {
+        contact_id: risk.decision_maker_meeting.planned.contact.id,
+        starts_at: risk.decision_maker_meeting.planned.starts_at,
+        on: risk.decision_maker_meeting.planned.on,
+        in_time: risk.decision_maker_meeting.planned.in_time,
+      },
     },
     bus_factor: risk.warm_contacts.length,
     warm_contacts: risk.warm_contacts,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { enqueueDepartureAlert, runDepartureAlertTick } from '../../src/departure-alerts/departure-alerts.service.js';
+import { handleMessage } from '../../src/mail-in/mail-in.service.js';
 import type { CurrentUser } from '../../src/users/users.service.js';
 import { baseUrl, deliveryContext, startSmtpServer } from '../digest/digest-fixtures.js';
 import { type ApiClient, apiClient, postForm } from '../support/scenarios.js';
@@ -125,5 +128,42 @@ describe('the alert when a key contact leaves', () => {
     for (let i = 0; i < 2; i++) await enqueueDepartureAlert(t.db, t.clock, { contactId: decider.id, reason: 'signal', eventKey: 'signal:auto-reply-1' });
     await runDepartureAlertTick(deliveryContext(t, smtp.mailer()));
     expect(messagesTo(manager).map((mail) => mail.subject)).toEqual(['Fir Decider (Decision-maker) may be leaving · Fir Dental']);
+  });
+
+  it('comes from a departure signal read from mail, once per signal; confirming the signal sends no second alert', async () => {
+    const { manager, rep, api, account } = await accountWithChain('Gum');
+    const maria = await t.make.contact(rep, account.id, { name: 'Maria Lopez', email: 'maria.lopez@harbordental.test', roles: ['decision_maker'] });
+    const autoReply = readFileSync(path.join(import.meta.dirname, '..', 'mail-in', 'fixtures', 'corpus', 'departure-exchange-online-en.eml'));
+    expect(await handleMessage(t.db, t.clock, rep, autoReply)).toMatchObject({ kind: 'departure_signals' });
+    // Seen again (the same message through another path): the same signal, no second alert.
+    expect(await handleMessage(t.db, t.clock, rep, autoReply)).toEqual({ kind: 'duplicate' });
+    const [signal] = await t.db.selectFrom('departure_signals').select('id').where('contact_id', '=', maria.id).execute();
+    expect(await alertsFor(maria.id)).toEqual([expect.objectContaining({ event_key: `signal:${signal!.id}`, reason: 'signal', status: 'pending' })]);
+    await runDepartureAlertTick(deliveryContext(t, smtp.mailer()));
+    expect(messagesTo(manager).map((mail) => mail.subject)).toEqual(['Maria Lopez (Decision-maker) may be leaving · Gum Dental']);
+    expect(messagesTo(manager)[0]!.text).toContain('You get this because you manage Gum Rep.');
+
+    expect((await api.post(`/departure-signals/${signal!.id}/confirm`, {})).status).toBe(200);
+    expect((await t.db.selectFrom('contacts').select('status').where('id', '=', maria.id).executeTakeFirstOrThrow()).status).toBe('left');
+    expect(await alertsFor(maria.id)).toHaveLength(1);
+    await runDepartureAlertTick(deliveryContext(t, smtp.mailer()));
+    expect(messagesTo(manager)).toHaveLength(1);
+  });
+
+  it('goes to the owner when they have no manager, for a signal only: a departure someone recorded is theirs already', async () => {
+    const owner = await t.make.user({ role: 'manager', name: 'Hazel Owner' });
+    const api = apiClient(t.app, await t.make.apiToken(owner));
+    const account = await t.make.account(owner, { name: 'Hazel Dental' });
+    const tom = await t.make.contact(owner, account.id, { name: 'Tom Baker', email: 'tom.baker@harbordental.test', roles: ['boss'] });
+    const decider = await t.make.contact(owner, account.id, { name: 'Hazel Decider', roles: ['decision_maker'] });
+    const bounce = readFileSync(path.join(import.meta.dirname, '..', 'mail-in', 'fixtures', 'corpus', 'departure-postfix-bounce-5.1.1.eml'));
+    expect(await handleMessage(t.db, t.clock, owner, bounce)).toMatchObject({ kind: 'departure_signals' });
+    await api.patch(`/contacts/${decider.id}`, { status: 'leaving', leaving_on: '2026-12-30' });
+    await runDepartureAlertTick(deliveryContext(t, smtp.mailer()));
+    const mails = messagesTo(owner);
+    expect(mails.map((mail) => mail.subject)).toEqual(["Tom Baker (Decision-maker's boss) may be leaving · Hazel Dental"]);
+    expect(mails[0]!.text).toContain('You get this because you own this account and have no manager in Buychain.');
+    expect(await alertsFor(tom.id)).toEqual([expect.objectContaining({ status: 'sent', recipient_id: owner.id })]);
+    expect(await alertsFor(decider.id)).toEqual([expect.objectContaining({ status: 'skipped', last_error: 'The account owner has no manager' })]);
   });
 });

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { plannedMeetingText } from '../../risk/risk.rules.js';
 
 interface MeetingClock {
   due_in_days: number;
@@ -7,9 +8,10 @@ interface MeetingClock {
   never_met: boolean;
   days_since: number;
   contact: { name: string };
+  planned?: { contact: { name: string }; on: string } | null;
 }
 
-/** "Coffee with Maria Lopez due in 5 days (28 Nov)" or "… 17 days overdue". */
+/** "Maria Lopez: … next due in 5 days (28 Nov) on a 30-day cadence", or "… 17 days overdue …", and what is planned. */
 export function meetingDue(meeting: unknown): string {
   if (!meeting || typeof meeting !== 'object') return 'No active decision-maker known.';
   const m = meeting as MeetingClock;
@@ -20,5 +22,5 @@ export function meetingDue(meeting: unknown): string {
       : m.due_in_days === 0
         ? 'due today'
         : `${-m.due_in_days} day${m.due_in_days === -1 ? '' : 's'} overdue`;
-  return `${m.contact.name}: ${last}; ${due} on a ${m.cadence_days}-day cadence.`;
+  return `${m.contact.name}: ${last}; ${due} on a ${m.cadence_days}-day cadence${m.planned ? `; ${plannedMeetingText(m.planned)}` : ''}.`;
 }
