@@ -14,8 +14,18 @@ import type { NewContactInput } from './contacts.schemas.js';
 // second row. A namesake can still be added on purpose (allow_duplicate); an email cannot, since
 // one address is one person.
 
-/** "tom  REED" and "Tom Réed" are the same name. */
-export const sameName = (a: string, b: string) => searchWords(a).join(' ') === searchWords(b).join(' ');
+/** Titles written before a name, in the languages auto-replies come in ("Dr. Ken Ito", "Frau Weber", "Sra. López"). */
+const honorifics = new Set(['dr', 'mr', 'mrs', 'ms', 'miss', 'mx', 'prof', 'herr', 'frau', 'm', 'mme', 'mlle', 'sr', 'sra', 'srta', 'dra', 'don', 'dona']);
+
+/** The words of a name without a leading title. */
+function nameWords(name: string): string {
+  const words = searchWords(name);
+  while (words.length > 1 && honorifics.has(words[0]!)) words.shift();
+  return words.join(' ');
+}
+
+/** "tom  REED", "Tom Réed" and "Mr. Tom Reed" are the same name. */
+export const sameName = (a: string, b: string) => nameWords(a) === nameWords(b);
 
 /** "Tom Reed (influencer, added today)". */
 export function describeContact(contact: Pick<Contact, 'name' | 'roles' | 'status' | 'created_at'>, clock: Clock, zone: string) {
@@ -28,7 +38,7 @@ export function describeContact(contact: Pick<Contact, 'name' | 'roles' | 'statu
 }
 
 /** The account's contact this one would duplicate, by email first, then by name; null when none. */
-export async function findDuplicate(db: DbOrTx, accountId: number, input: Pick<NewContactInput, 'name' | 'email'>) {
+export async function findDuplicate(db: DbOrTx, accountId: number, input: { name?: string | null; email?: string | null }) {
   const candidates = await db
     .selectFrom('contacts')
     .select(['id', 'name', 'email', 'status', 'created_at'])
@@ -38,7 +48,8 @@ export async function findDuplicate(db: DbOrTx, accountId: number, input: Pick<N
   const email = input.email?.toLowerCase();
   const byEmail = email ? candidates.find((contact) => contact.email?.toLowerCase() === email) : undefined;
   if (byEmail) return { field: 'email' as const, contact: byEmail };
-  const byName = candidates.find((contact) => sameName(contact.name, input.name));
+  const name = input.name;
+  const byName = name ? candidates.find((contact) => sameName(contact.name, name)) : undefined;
   return byName ? { field: 'name' as const, contact: byName } : null;
 }
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { accountVisibleTo } from '../accounts/account-access.js';
+import { findDuplicate } from '../contacts/duplicates.js';
 import { enqueueDepartureAlert } from '../departure-alerts/departure-alerts.service.js';
 import { riskInputsChanged } from '../risk/risk-cache.js';
 import { logTouchpoint } from '../touchpoints/touchpoints.service.js';
@@ -235,23 +236,10 @@ interface SignalInput {
 }
 
 async function raiseSignal(db: DbOrTx, clock: Clock, user: CurrentUser, contact: MatchedContact, input: SignalInput) {
-  // The successor is matched to someone already at the account (by address, then by name), or only offered.
-  const replacement = input.successor
-    ? await db
-        .selectFrom('contacts')
-        .select(['id'])
-        .where('account_id', '=', contact.account_id)
-        .where('archived', '=', 0)
-        .where('id', '!=', contact.id)
-        .where((eb) =>
-          eb.or([
-            ...(input.successor!.email ? [eb('email', '=', input.successor!.email)] : []),
-            ...(input.successor!.name ? [eb(sql<string>`lower(name)`, '=', input.successor!.name.toLowerCase())] : []),
-          ]),
-        )
-        .orderBy('id')
-        .executeTakeFirst()
-    : undefined;
+  // The successor is matched to someone already at the account (by address, then by name, as a new
+  // contact would be), or only offered.
+  const match = input.successor ? await findDuplicate(db, contact.account_id, input.successor) : null;
+  const replacement = match && match.contact.id !== contact.id ? match.contact : undefined;
   const inserted = await db
     .insertInto('departure_signals')
     .values({

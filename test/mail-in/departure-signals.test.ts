@@ -194,3 +194,26 @@ describe('departure signals in the product', () => {
     expect(await t.db.selectFrom('contacts').select(['status', 'left_on']).where('id', '=', jonasId).executeTakeFirstOrThrow()).toEqual({ status: 'left', left_on: '2026-12-01' });
   });
 });
+
+describe('the successor an automatic reply names', () => {
+  it('is matched to the contact already there under a title ("Dr. Ken Ito" for "Ken Ito") when the address is new', async () => {
+    const clinic = await t.make.account(rep, { name: 'Ito Family Clinic' });
+    const sara = await t.make.contact(rep, clinic.id, { name: 'Sara Holm', email: 'sara.holm@itoclinic.test', roles: ['decision_maker'] });
+    const ken = await t.make.contact(rep, clinic.id, { name: 'Dr. Ken Ito', roles: ['boss'] });
+    const reply = [
+      'From: Sara Holm <sara.holm@itoclinic.test>',
+      `To: ${rep.name} <${rep.email}>`,
+      'Subject: Automatic reply: Your renewal offer',
+      'Auto-Submitted: auto-replied',
+      'Message-ID: <auto-1@itoclinic.test>',
+      'Date: Wed, 02 Dec 2026 09:00:00 +0000',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Sara Holm is no longer with Ito Family Clinic. Please contact Ken Ito at Ken.Ito@ItoClinic.test instead.',
+      '',
+    ].join('\r\n');
+    expect(await handleMessage(t.db, t.clock, rep, Buffer.from(reply))).toEqual({ kind: 'departure_signals', contactIds: [sara.id] });
+    const signal = await t.db.selectFrom('departure_signals').selectAll().where('contact_id', '=', sara.id).executeTakeFirstOrThrow();
+    expect(signal).toMatchObject({ replacement_contact_id: ken.id, replacement_name: 'Ken Ito', replacement_email: 'ken.ito@itoclinic.test' });
+  });
+});
