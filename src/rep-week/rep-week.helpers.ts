@@ -1,5 +1,7 @@
 import { digestHelpers, formatDay, plural } from '../digest/digest.helpers.js';
+import { plannedMeetingText } from '../risk/risk.rules.js';
 import { label } from '../views/helpers/labels.js';
+import type { MeetingItem } from './rep-week.service.js';
 
 // Helpers the rep's week templates use (with the digest's), handed to Handlebars with each render.
 
@@ -10,11 +12,15 @@ export function dueWhen(dueOn: unknown, daysLate: unknown): string {
   return late === 0 ? 'due today' : `due ${formatDay(dueOn)}`;
 }
 
-/** "12 days overdue", "due today", "due Thu 26 Nov"; "never met outside the office" when it never happened. */
-export function meetingWhen(daysOverdue: unknown, dueOn: unknown, neverMet: unknown): string {
+/**
+ * "12 days overdue", "due today", "due Thu 26 Nov"; "never met outside the office" when it never
+ * happened; and the coffee already planned, when there is one.
+ */
+export function meetingWhen(daysOverdue: unknown, dueOn: unknown, neverMet: unknown, planned: unknown): string {
   const overdue = Number(daysOverdue);
   const when = overdue > 0 ? `${plural(overdue, 'day')} overdue` : overdue === 0 ? 'due today' : `due ${formatDay(dueOn)}`;
-  return neverMet ? `${when} · never met outside the office` : when;
+  const next = planned as MeetingItem['planned'] | undefined;
+  return [when, ...(neverMet ? ['never met outside the office'] : []), ...(next ? [plannedMeetingText({ contact: { name: next.contact_name }, on: next.on })] : [])].join(' · ');
 }
 
 /** "Prefers phone, mornings before 9", or nothing when we do not know. */

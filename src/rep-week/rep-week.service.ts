@@ -76,6 +76,8 @@ export interface MeetingItem extends WeekItem {
   /** Negative: days until due; positive: days overdue. */
   days_overdue: number;
   never_met: boolean;
+  /** The coffee already planned with a decision-maker (from an invitation), if any. */
+  planned: { contact_id: number; contact_name: string; on: string } | null;
   preferred_channel: string | null;
   preferred_time: string | null;
 }
@@ -308,6 +310,7 @@ export async function buildRepWeek(db: DbOrTx, recipient: RepWeekRecipient, opti
         due_on: meeting.due_on,
         days_overdue: -meeting.due_in_days,
         never_met: meeting.never_met,
+        planned: meeting.planned ? { contact_id: meeting.planned.contact.id, contact_name: meeting.planned.contact.name, on: meeting.planned.on } : null,
         preferred_channel: preferences.get(meeting.contact.id)?.preferred_channel ?? null,
         preferred_time: preferences.get(meeting.contact.id)?.preferred_time ?? null,
       }))

@@ -99,6 +99,15 @@ describe('planned meetings in the product', () => {
     expect(myAccounts.text).toContain('Decision-maker met outside 34 days ago; coffee with Maria Lopez planned for Fri 11 Dec');
   });
 
+  it("the rep's week names the planned coffee beside the overdue meeting, in the API and on the page", async () => {
+    const { body } = await api.riley.get('/me/week').expect(200);
+    expect(body.sections.decision_maker_meetings).toEqual([
+      expect.objectContaining({ contact_id: maria.id, days_overdue: 4, planned: { contact_id: maria.id, contact_name: 'Maria Lopez', on: '2026-12-11' } }),
+    ]);
+    const week = await as.riley.agent.get('/week').expect(200);
+    expect(week.text).toContain('4 days overdue · coffee with Maria Lopez planned for Fri 11 Dec');
+  });
+
   it('planned before the due date, My accounts lists it as planned, not as falling due', async () => {
     await t.make.touchpoint(riley, harbor.id, { kind: 'coffee', location: 'outside_office', contact_ids: [maria.id], occurred_at: '2026-12-04T13:00:00Z' });
     await api.riley.patch(`/accounts/${harbor.id}`, { meeting_cadence_days: 10 }).expect(200);
