@@ -1,6 +1,7 @@
 import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { importCsvCommand } from '../../src/importer/importer.cli.js';
 import { assessOneAccount } from '../../src/risk/risk.service.js';
 import { runVendorImport } from '../../src/importer/vendor-import.js';
 import type { ImportFileSource } from '../../src/importer/vendor-files.js';
@@ -155,5 +156,77 @@ describe('Pipedrive exports', () => {
     const lunch = await t.db.selectFrom('touchpoints').select(['kind', 'location', 'occurred_at']).where('summary', '=', 'Lunch with Nancy').executeTakeFirstOrThrow();
     expect(lunch).toEqual({ kind: 'meal', location: 'outside_office', occurred_at: '2026-11-14T12:30:00.000Z' });
     expect((await contactNamed('Andrew Fuller')).last_touch_at).toBe('2026-11-21T09:00:00.000Z');
+  });
+});
+
+describe('hostile files', () => {
+  it('reports each bad row with its line and reason, and writes nothing of it', async () => {
+    const user = await t.make.user({ role: 'admin' });
+    const report = await runVendorImport(t.db, t.clock, user, filesOf('hostile'));
+    const problems = Object.fromEntries(report.problems.map((problem) => [problem.line, problem.message]));
+    expect(report.problems.every((problem) => problem.file === 'Contact.csv')).toBe(true);
+    expect(problems[3]).toMatch(/LastName: .*spreadsheet formula/);
+    expect(problems[4]).toMatch(/title: Keep it under 200 characters/);
+    expect(problems[5]).toMatch(/duplicate row/);
+    expect(problems[5]).toMatch(/row 2/);
+    expect(problems[6]).toMatch(/001NOWHEREAAA.*not in the files/);
+    expect(problems[7]).toMatch(/reports to 003NOBODYAAA/);
+    expect(problems[8]).toMatch(/not UTF-8/);
+    expect(report.problemCount).toBe(6);
+    const umbrella = await accountNamed('Umbrella Corp');
+    const people = await t.db.selectFrom('contacts').select(['name', 'title']).where('account_id', '=', umbrella.id).orderBy('name').execute();
+    expect(people).toEqual([
+      { name: 'Albert Wesker', title: 'Director, "Special" Projects' },
+      { name: 'Boss Less', title: null },
+    ]);
+    expect(report.files.find((file) => file.name === 'Contact.csv')!.columns.find((column) => column.header === 'Description')).toMatchObject({ field: null });
+  });
+
+  it('refuses a file no vendor table knows, naming it, and writes nothing', async () => {
+    const before = await count('accounts');
+    const files = [{ name: 'mystery.csv', open: () => ['Foo,Bar\n1,2\n'] }];
+    await expect(runVendorImport(t.db, t.clock, dana, files)).rejects.toMatchObject({ fields: { files: expect.stringContaining('mystery.csv') } });
+    await expect(runVendorImport(t.db, t.clock, dana, [...filesOf('hubspot'), ...filesOf('pipedrive')])).rejects.toMatchObject({ fields: { files: expect.stringContaining('hubspot and pipedrive') } });
+    expect(await count('accounts')).toBe(before);
+  });
+});
+
+describe('two imports of the same files at once', () => {
+  it('create every record once', async () => {
+    const user = await t.make.user({ role: 'admin', email: 'racer@ourco.test' });
+    const before = await Promise.all([count('accounts'), count('contacts'), count('touchpoints')]);
+    const [first, second] = await Promise.all([runVendorImport(t.db, t.clock, user, filesOf('pipedrive')), runVendorImport(t.db, t.clock, user, filesOf('pipedrive'))]);
+    const after = await Promise.all([count('accounts'), count('contacts'), count('touchpoints')]);
+    expect(after[2] - before[2]).toBe(2);
+    expect(first.touchpoints.created + second.touchpoints.created).toBe(2);
+    // Accounts are one per owner and name, people one per account and email, whoever imports them.
+    expect(after[0] - before[0]).toBe(0);
+    expect(after[1] - before[1]).toBe(0);
+  });
+});
+
+describe('npm run cli -- import', () => {
+  it('prints the dry run, then imports, with the progress on standard error', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const files = readdirSync(path.join(fixtures, 'salesforce')).map((name) => path.join(fixtures, 'salesforce', name));
+      const cliUser = await t.make.user({ role: 'admin', email: 'cli@ourco.test' });
+      const before = await count('touchpoints');
+      await importCsvCommand(t.db, t.clock, [...files, '--from', 'salesforce', '--as', cliUser.email, '--dry-run']);
+      const dry = log.mock.calls.map((call) => String(call[0])).join('\n');
+      expect(dry).toContain('Contact.csv: salesforce Contact.csv, 4 rows');
+      expect(dry).toContain('ReportsToId → reports_to_id');
+      expect(dry).toContain('Department → ignored');
+      expect(dry).toContain('roles "Decision Maker" → decision_maker');
+      expect(dry).toContain('owner "gary@ourco.test" is nobody you may import for');
+      expect(dry).toMatch(/! Task\.csv row 5: .*00Q5e00000LeadAAA/);
+      expect(dry).toContain('Dry run: nothing was written.');
+      expect(await count('touchpoints')).toBe(before);
+      await importCsvCommand(t.db, t.clock, [...files, '--as', cliUser.email]);
+      expect(await count('touchpoints')).toBe(before + 4);
+      await expect(importCsvCommand(t.db, t.clock, [...files, '--from', 'zoho'])).rejects.toMatchObject({ fields: { from: expect.any(String) } });
+    } finally {
+      log.mockRestore();
+    }
   });
 });
