@@ -44,7 +44,7 @@ import { type FileKind, fileKinds, type Translation, type Vendor, type VendorFil
 // so its counts and problems are exactly what the import would do.
 
 /** Rows per batch (and transaction). */
-const batchRows = 1000;
+const batchRows = 5000;
 /** How many problems the report lists (with the count of all). */
 const defaultSampleSize = 200;
 /** At most this many different owners and values are listed. */
@@ -134,6 +134,16 @@ interface Run {
 type SourceRow = { source_id: string; our_id: number; run_key: string; run_file: number; run_line: number };
 
 class RolledBack extends Error {}
+
+/** Rows per INSERT: SQLite takes at most 32,766 values in one statement. */
+const rowsPerInsert = 1000;
+
+/** Runs `insert` on the rows a statement's worth at a time, and joins the answers in order. */
+async function inChunks<Row, Answer>(rows: Row[], insert: (chunk: Row[]) => Promise<Answer[]>): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let start = 0; start < rows.length; start += rowsPerInsert) answers.push(...(await insert(rows.slice(start, start + rowsPerInsert))));
+  return answers;
+}
 
 const inTransaction = <T>(db: Db | DbOrTx, work: (trx: DbOrTx) => Promise<T>): Promise<T> =>
   db.isTransaction ? work(db) : (db as Db).transaction().execute(work);
@@ -285,7 +295,9 @@ async function ensureAccounts(db: DbOrTx, run: Run, tally: Tally, rows: AccountW
     const values = missing
       .map((row) => newAccountRow(row.owner_id, { name: row.name, status: row.status }, run.now))
       .sort((a, b) => a.owner_id - b.owner_id || a.name_key!.localeCompare(b.name_key!));
-    const created = await db.insertInto('accounts').values(values).onConflict((conflict) => conflict.doNothing()).returning(['id', 'owner_id', 'name_key', 'name', 'status']).execute();
+    const created = await inChunks(values, (chunk) =>
+      db.insertInto('accounts').values(chunk).onConflict((conflict) => conflict.doNothing()).returning(['id', 'owner_id', 'name_key', 'name', 'status']).execute(),
+    );
     tally.accounts.created += created.length;
     const audits: AuditEntry[] = created.map((account) => ({
       entity_type: 'account',
@@ -434,12 +446,14 @@ async function importContacts(run: Run, batch: FieldRow[]): Promise<Tally> {
     tally.contacts.existing += known.length;
     const ids = new Map<string, number>(known.map((row) => [row.source_id, row.our_id]));
     if (fresh.length > 0) {
-      const created = await trx
-        .insertInto('contacts')
-        .values(fresh.map((row) => newContactRow(row.account_id, { ...row.input, reports_to_contact_id: undefined }, run.now)))
-        .onConflict((conflict) => conflict.doNothing())
-        .returning(['id', 'account_id', 'email_key', 'name'])
-        .execute();
+      const created = await inChunks(fresh, (chunk) =>
+        trx
+          .insertInto('contacts')
+          .values(chunk.map((row) => newContactRow(row.account_id, { ...row.input, reports_to_contact_id: undefined }, run.now)))
+          .onConflict((conflict) => conflict.doNothing())
+          .returning(['id', 'account_id', 'email_key', 'name'])
+          .execute(),
+      );
       // The rows come back in the order given, without those an email already held.
       let next = 0;
       const audits: AuditEntry[] = [];
@@ -677,10 +691,11 @@ async function importActivities(run: Run, batch: FieldRow[], zone: string, tally
       else placed.push({ ...row, account_id: accountId, participants });
     }
     if (placed.length === 0) return tally;
-    const created = await trx
+    const created = await inChunks(placed, (chunk) =>
+      trx
       .insertInto('touchpoints')
       .values(
-        placed.map((row) => ({
+        chunk.map((row) => ({
           account_id: row.account_id,
           author_id: row.author_id,
           kind: row.kind,
@@ -695,7 +710,8 @@ async function importActivities(run: Run, batch: FieldRow[], zone: string, tally
         })),
       )
       .returning(['id', 'account_id', 'occurred_at', 'kind', 'location'])
-      .execute();
+      .execute(),
+    );
     if (created.some((touchpoint, index) => touchpoint.account_id !== placed[index]!.account_id || touchpoint.occurred_at !== placed[index]!.occurred_at))
       throw new Error('The database answered the new touchpoints in another order than they were given');
     const participants = placed.flatMap((row, index) =>
