@@ -126,9 +126,9 @@ export const idList = (value: string | undefined) => (value ?? '').split(/[;,]/)
 export function instantOf(date: string | undefined, time: string | undefined, zone: string): string | undefined {
   if (!date) return undefined;
   const text = date.trim();
-  if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
-    const parsed = DateTime.fromISO(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'), { zone: 'utc' });
-    return parsed.isValid ? parsed.toUTC().toISO()! : undefined;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) {
+    const parsed = new Date(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed.toISOString();
   }
   let day = text;
   let clock = time?.trim();
