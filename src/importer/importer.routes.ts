@@ -41,7 +41,7 @@ export function importerPages({ db, clock }: AppContext): Router {
         // The page posts multipart; a small urlencoded form (200 KB at most, parsed like any other) is read too.
         const received = req.is('multipart/form-data')
           ? await receiveCsv(req, stage)
-          : { pasted: (req.body as { csv?: string } | undefined)?.csv, staged: undefined as number | undefined };
+          : { pasted: (req.body as { csv?: string } | undefined)?.csv, staged: undefined as number | undefined, stagedAll: [] };
         pasted = received.pasted;
         const uploadId = received.staged ?? (pasted?.trim() ? await stage('pasted text', [pasted]) : undefined);
         if (uploadId === undefined) throw new ValidationFailed({ csv: 'Choose a CSV file or paste the CSV' });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
+import type { DbOrTx } from '../db/database.js';
 import type { TouchpointKind, TouchpointLocation } from '../touchpoints/touchpoints.table.js';
 import { type CsvRecord, type CsvSource, readCsvRecords } from './csv-records.js';
 import { cellProblem } from './import-rows.js';
@@ -14,10 +15,13 @@ import { type FileKind, type Vendor, type VendorField, type VendorFile, type Ven
 
 export const vendorTables: Record<Vendor, VendorTable> = { hubspot, salesforce, pipedrive };
 
-/** A file of the run: its name, and a way to read it from the start (as often as needed). */
+/**
+ * A file of the run: its name, and a way to read it from the start (as often as needed); a file
+ * kept in the database is read through `through`, the run's transaction when there is one.
+ */
 export interface ImportFileSource {
   name: string;
-  open: () => CsvSource;
+  open: (through?: DbOrTx) => CsvSource;
 }
 
 /** A column and what it becomes: a field, or nothing and why. */

@@ -834,7 +834,7 @@ export async function runVendorImport(db: Db, clock: Clock, user: CurrentUser, f
     for (const [position, file] of ordered.entries()) {
       run.file = file;
       const summary = report.files[file.index]!;
-      for await (const batch of batchesOf(readFieldRows(file.source.open(), file.columns), batchRows)) {
+      for await (const batch of batchesOf(readFieldRows(file.source.open(handle), file.columns), batchRows)) {
         summary.rows += batch.length;
         const rows: FieldRow[] = [];
         for (const row of batch) {
