@@ -27,6 +27,8 @@ export interface ReceivedCsv<T> {
   stagedAll: T[];
   /** The text pasted into the box (the caller stages it when no file was chosen). */
   pasted?: string;
+  /** The form's other small fields. */
+  fields: Record<string, string>;
 }
 
 /**
@@ -68,15 +70,19 @@ export function receiveCsv<T>(req: Request, stage: (fileName: string, source: Cs
       staging.catch(fail);
       stagings.push(staging);
     });
+    const fields: Record<string, string> = {};
     form.on('field', (name, value, info) => {
-      if (name !== 'csv') return;
+      if (name !== 'csv') {
+        if (!info.valueTruncated) fields[name] = value;
+        return;
+      }
       if (info.valueTruncated) pastedTooLarge = true;
       else pasted = value;
     });
     form.on('error', fail);
     form.on('close', () => {
       if (pastedTooLarge && stagings.length === 0) return fail(pasteTooLarge());
-      Promise.all(stagings).then((stagedAll) => resolve({ staged: stagedAll[0], stagedAll, pasted }), reject);
+      Promise.all(stagings).then((stagedAll) => resolve({ staged: stagedAll[0], stagedAll, pasted, fields }), reject);
     });
     req.pipe(form);
   });
