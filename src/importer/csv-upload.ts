@@ -61,12 +61,15 @@ export function receiveCsv<T>(req: Request, stage: (fileName: string, source: Cs
         return;
       }
       stream.once('limit', () => stream.destroy(fileTooLarge()));
-      // The limit holds for all the files together.
-      stream.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > maxUploadBytes) stream.destroy(fileTooLarge());
-      });
-      const staging = stage(info.filename, stream, stagings.length);
+      // The limit holds for all the files together (counted as they are read, without making the stream flow early).
+      async function* counted(): AsyncGenerator<Buffer> {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > maxUploadBytes) throw fileTooLarge();
+          yield chunk;
+        }
+      }
+      const staging = stage(info.filename, maxFiles === 1 ? stream : counted(), stagings.length);
       staging.catch(fail);
       stagings.push(staging);
     });
