@@ -9,8 +9,8 @@ import type { CurrentUser } from '../users/users.service.js';
 import { receiveCsv } from './csv-upload.js';
 import { importPage } from './importer.routes.js';
 import { discardUpload, findUpload } from './import-staging.js';
-import type { MappingChoice } from './vendor-files.js';
-import { runVendorImport, type VendorImportReport } from './vendor-import.js';
+import { type ColumnPlan, headerHash, type MappingChoice } from './vendor-files.js';
+import { planFiles, runVendorImport } from './vendor-import.js';
 import { newVendorUpload, saveMapping, savedMappings, storedFiles, storeFile } from './vendor-upload.js';
 import { type Vendor, type VendorField, vendorFields, vendors } from './vendors/vendor-table.js';
 
@@ -37,11 +37,11 @@ const fieldOptions = (chosen: VendorField | null) => [
 ];
 
 /** The columns as chosen on the form (`map_<file>_<column>`), per file: header → field or "". */
-function chosenMappings(body: Record<string, unknown>, report: VendorImportReport): MappingChoice[] {
+function chosenMappings(body: Record<string, unknown>, files: { source: { name: string }; columns: ColumnPlan[] }[]): MappingChoice[] {
   const errors: Record<string, string> = {};
-  const mappings = report.files.map((file, fileIndex) => {
+  const mappings = files.map(({ source: file, columns }, fileIndex) => {
     const choice: MappingChoice = {};
-    file.columns.forEach((column, columnIndex) => {
+    columns.forEach((column, columnIndex) => {
       const name = `map_${fileIndex}_${columnIndex}`;
       if (!(name in body)) return;
       const parsed = choiceSchema.safeParse(body[name]);
@@ -113,9 +113,10 @@ export function vendorImportPages({ db, clock }: AppContext): Router {
         if (!step.success) throw new ValidationFailed({ action: step.error.issues[0]!.message });
         const files = await storedFiles(db, uploadId);
         // The columns as the page showed them, then as the person chose them.
-        const before = await runVendorImport(db, clock, viewer, files, { from: step.data.from, dryRun: true, mappings: await savedMappings(db, viewer, files), sampleSize: 0 });
-        const mappings = chosenMappings(body, before);
-        for (const [index, file] of before.files.entries()) if (Object.keys(mappings[index]!).length > 0) await saveMapping(db, clock, viewer, file.headerHash, mappings[index]!);
+        const planned = await planFiles(files, step.data.from, await savedMappings(db, viewer, files));
+        const mappings = chosenMappings(body, planned);
+        for (const [index, file] of planned.entries())
+          if (Object.keys(mappings[index]!).length > 0) await saveMapping(db, clock, viewer, headerHash(file.columns.map((column) => column.header)), mappings[index]!);
         if (step.data.action === 'check') {
           res.render('importer/vendor-preview', await preview(viewer, uploadId, step.data.from, mappings));
           return;
