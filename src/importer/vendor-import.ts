@@ -43,8 +43,11 @@ import { type FileKind, fileKinds, type Translation, type Vendor, type VendorFil
 // A dry run (and the page's preview) is the same run inside one transaction that is rolled back,
 // so its counts and problems are exactly what the import would do.
 
-/** Rows per batch (and transaction). */
-const batchRows = 5000;
+/** Rows per batch (and transaction) at most; fewer when a batch holds the write lock too long. */
+const maxBatchRows = 5000;
+const minBatchRows = 100;
+/** How long one batch may hold SQLite's write lock before the next one is made smaller (as in import-run.ts). */
+const batchTargetMs = 250;
 /** How many problems the report lists (with the count of all). */
 const defaultSampleSize = 200;
 /** At most this many different owners and values are listed. */
@@ -759,11 +762,12 @@ async function refreshSummaries(run: Run): Promise<void> {
   }
 }
 
-async function* batchesOf<T>(rows: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+/** The rows in batches of `size()` rows, asked again for every batch. */
+async function* batchesOf<T>(rows: AsyncIterable<T>, size: () => number): AsyncGenerator<T[]> {
   let batch: T[] = [];
   for await (const row of rows) {
     batch.push(row);
-    if (batch.length >= size) {
+    if (batch.length >= size()) {
       yield batch;
       batch = [];
     }
@@ -834,7 +838,10 @@ export async function runVendorImport(db: Db, clock: Clock, user: CurrentUser, f
     for (const [position, file] of ordered.entries()) {
       run.file = file;
       const summary = report.files[file.index]!;
-      for await (const batch of batchesOf(readFieldRows(file.source.open(handle), file.columns), batchRows)) {
+      // A batch that held the lock longer than the target halves the next one, a quick one doubles it: other writers wait a fraction of a second.
+      let batchRows = maxBatchRows / 5;
+      for await (const batch of batchesOf(readFieldRows(file.source.open(handle), file.columns), () => batchRows)) {
+        const started = performance.now();
         summary.rows += batch.length;
         const rows: FieldRow[] = [];
         for (const row of batch) {
@@ -846,6 +853,8 @@ export async function runVendorImport(db: Db, clock: Clock, user: CurrentUser, f
         else if (file.file.kind === 'contacts') merge(run, await importContacts(run, rows));
         else if (file.file.kind === 'roles') merge(run, await importRoles(run, rows));
         else merge(run, await importActivities(run, rows, user.time_zone, () => (report.notHistory += 1)));
+        const tookMs = performance.now() - started;
+        batchRows = tookMs > batchTargetMs ? Math.max(minBatchRows, batchRows / 2) : tookMs < batchTargetMs / 3 ? Math.min(maxBatchRows, batchRows * 2) : batchRows;
         options.onProgress?.({ file: file.source.name, rows: summary.rows });
       }
       const nextKind = ordered[position + 1]?.file.kind;
