@@ -100,4 +100,17 @@ describe('importing a Salesforce export on the page', () => {
     expect(decoded(response.text)).toContain('mystery.csv');
     expect(response.text).toMatch(/<option value="hubspot" selected>/);
   });
+
+  it('refuses files over the page limit together with 413, pointing to the command line, and keeps nothing', async () => {
+    const chunks = async () => (await t.db.selectFrom('import_file_chunks').select('upload_id').execute()).length;
+    const before = await chunks();
+    const half = Buffer.alloc(11 * 1024 * 1024, 'a,b\n');
+    const response = await upload(admin, [
+      { name: 'one.csv', bytes: half },
+      { name: 'two.csv', bytes: half },
+    ]);
+    expect(response.status).toBe(413);
+    expect(response.text).toContain('command line');
+    expect(await chunks()).toBe(before);
+  });
 });
