@@ -28,6 +28,7 @@ import { riskApi } from './risk/risk.routes.js';
 import { complaintsApi, complaintsPages } from './complaints/complaints.routes.js';
 import { commitmentsApi, commitmentsPages } from './commitments/commitments.routes.js';
 import { importerPages } from './importer/importer.routes.js';
+import { vendorImportPages } from './importer/vendor-import.routes.js';
 import { csvExportPages } from './csv-export/csv-export.routes.js';
 import { reportsPages } from './reports/reports.routes.js';
 import { digestApi, digestPages } from './digest/digest.routes.js';
@@ -129,7 +130,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(repWeekPages(ctx));
   app.use(mailInPages(ctx), mailboxPages(ctx));
 
-  app.use(complaintsPages(ctx), commitmentsPages(ctx), importerPages(ctx), csvExportPages(ctx));
+  app.use(complaintsPages(ctx), commitmentsPages(ctx), vendorImportPages(ctx), importerPages(ctx), csvExportPages(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -35,7 +35,9 @@ const usage = `Usage: npm run cli -- <command>
                                             delete a user; their accounts and open promises go to --accounts-to first
   token create --email E [--name NAME] [--expires-in-days N]
                                             create a personal API token (printed alone on the last line)
-  import FILE.csv [--as EMAIL] [--dry-run]  import accounts and contacts: prints the preview, then imports unless --dry-run
+  import FILE.csv… [--from hubspot|salesforce|pipedrive] [--as EMAIL] [--dry-run]
+                                            import accounts, contacts, roles and history (a vendor's export files,
+                                            or one file in Buychain's columns): prints the preview, then imports unless --dry-run
   import FILE.json                          load an export into an empty database (ids kept)
   export [FILE]                             the whole database as JSON (to standard output without FILE)
   backup FILE                               consistent copy of the live SQLite database (PostgreSQL: prints how to use pg_dump)
@@ -134,7 +136,7 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
       console.log(`Imported ${Object.entries(counts).map(([table, count]) => `${count} ${table}`).join(', ')}.`);
       return;
     }
-    throw new UsageError('import takes a file: import FILE.csv [--as EMAIL] [--dry-run], or import FILE.json');
+    throw new UsageError('import takes files: import FILE.csv… [--from hubspot|salesforce|pipedrive] [--as EMAIL] [--dry-run], or import FILE.json');
   },
 
   async export(db, args) {

@@ -38,13 +38,13 @@ export async function recordAudit(db: DbOrTx, entry: AuditEntry): Promise<void> 
   await recordAudits(db, [entry]);
 }
 
-/** Several entries in one statement (an import batch). */
+/** Several entries, a thousand a statement (an import batch; SQLite takes at most 32,766 values in one). */
 export async function recordAudits(db: DbOrTx, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await db
-    .insertInto('audit_events')
-    .values(entries.map((entry) => ({ ...entry, changes: JSON.stringify(entry.changes), context: entry.context ?? null, entity_version: entry.entity_version ?? null })))
-    .execute();
+  for (let start = 0; start < entries.length; start += 1000)
+    await db
+      .insertInto('audit_events')
+      .values(entries.slice(start, start + 1000).map((entry) => ({ ...entry, changes: JSON.stringify(entry.changes), context: entry.context ?? null, entity_version: entry.entity_version ?? null })))
+      .execute();
 }
 
 export async function listAuditEvents(db: DbOrTx, entityType: AuditEventsTable['entity_type'], entityId: number, limit = 100) {

@@ -8,7 +8,7 @@ import type { ComplaintCategoriesTable, ComplaintsTable } from '../complaints/co
 import type { ContactRolesTable, ContactsTable } from '../contacts/contacts.table.js';
 import type { DepartureAlertsTable } from '../departure-alerts/departure-alerts.table.js';
 import type { DigestDeliveriesTable } from '../digest/digest.table.js';
-import type { ImportRowsTable, ImportUploadsTable } from '../importer/importer.table.js';
+import type { ImportFileChunksTable, ImportMappingsTable, ImportRowsTable, ImportSourceIdsTable, ImportUploadsTable } from '../importer/importer.table.js';
 import type { JobRunsTable } from '../jobs/job-runs.table.js';
 import type {
   ContactSuggestionsTable,
@@ -44,6 +44,9 @@ export interface Database {
   job_runs: JobRunsTable;
   import_uploads: ImportUploadsTable;
   import_rows: ImportRowsTable;
+  import_source_ids: ImportSourceIdsTable;
+  import_file_chunks: ImportFileChunksTable;
+  import_mappings: ImportMappingsTable;
   calendar_feeds: CalendarFeedsTable;
   departure_alerts: DepartureAlertsTable;
   company_settings: CompanySettingsTable;

@@ -23,16 +23,20 @@ const pasteTooLarge = () => new PayloadTooLarge(`The pasted text is over ${maxPa
 export interface ReceivedCsv<T> {
   /** What `stage` returned, when a file was chosen. */
   staged?: T;
+  /** What `stage` returned for each file chosen, in order (several when `maxFiles` allows). */
+  stagedAll: T[];
   /** The text pasted into the box (the caller stages it when no file was chosen). */
   pasted?: string;
+  /** The form's other small fields. */
+  fields: Record<string, string>;
 }
 
 /**
- * Reads the import form and hands a chosen file, as it streams in, to `stage`. A file over the limit is
- * cut off and refused with 413; the rest of the request is then read and thrown away so the
- * browser gets the answer.
+ * Reads the import form and hands each chosen file (one, or up to `maxFiles`), as it streams in, to
+ * `stage`. Files over the limit together are cut off and refused with 413; the rest of the request
+ * is then read and thrown away so the browser gets the answer.
  */
-export function receiveCsv<T>(req: Request, stage: (fileName: string, source: CsvSource) => Promise<T>): Promise<ReceivedCsv<T>> {
+export function receiveCsv<T>(req: Request, stage: (fileName: string, source: CsvSource, index: number) => Promise<T>, maxFiles = 1): Promise<ReceivedCsv<T>> {
   return new Promise((resolve, reject) => {
     const fail = (error: unknown) => {
       req.unpipe();
@@ -42,33 +46,46 @@ export function receiveCsv<T>(req: Request, stage: (fileName: string, source: Cs
     if (Number(req.get('content-length') ?? 0) > maxUploadBytes + framingBytes) return fail(fileTooLarge());
     let form: busboy.Busboy;
     try {
-      form = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxUploadBytes, fields: 10, fieldSize: maxPastedBytes } });
+      form = busboy({ headers: req.headers, limits: { files: maxFiles, fileSize: maxUploadBytes, fields: 10, fieldSize: maxPastedBytes } });
     } catch {
       return fail(new HttpError(400, 'bad_request', 'The form could not be read.'));
     }
-    let staging: Promise<T> | undefined;
+    const stagings: Promise<T>[] = [];
+    let received = 0;
     let pasted: string | undefined;
     let pastedTooLarge = false;
     form.on('file', (name, stream, info) => {
       // A file input left empty still sends a part, with no file name.
-      if (name !== 'file' || !info.filename || staging) {
+      if ((name !== 'file' && name !== 'files') || !info.filename || stagings.length >= maxFiles) {
         stream.resume();
         return;
       }
       stream.once('limit', () => stream.destroy(fileTooLarge()));
-      staging = stage(info.filename, stream);
+      // The limit holds for all the files together (counted as they are read, without making the stream flow early).
+      async function* counted(): AsyncGenerator<Buffer> {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > maxUploadBytes) throw fileTooLarge();
+          yield chunk;
+        }
+      }
+      const staging = stage(info.filename, maxFiles === 1 ? stream : counted(), stagings.length);
       staging.catch(fail);
+      stagings.push(staging);
     });
+    const fields: Record<string, string> = {};
     form.on('field', (name, value, info) => {
-      if (name !== 'csv') return;
+      if (name !== 'csv') {
+        if (!info.valueTruncated) fields[name] = value;
+        return;
+      }
       if (info.valueTruncated) pastedTooLarge = true;
       else pasted = value;
     });
     form.on('error', fail);
     form.on('close', () => {
-      if (pastedTooLarge && !staging) return fail(pasteTooLarge());
-      if (!staging) return resolve({ pasted });
-      staging.then((staged) => resolve({ staged, pasted }), reject);
+      if (pastedTooLarge && stagings.length === 0) return fail(pasteTooLarge());
+      Promise.all(stagings).then((stagedAll) => resolve({ staged: stagedAll[0], stagedAll, pasted, fields }), reject);
     });
     req.pipe(form);
   });

@@ -62,7 +62,7 @@ const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpp
 const unescapeCell = (value: string) => (/^'[=+\-@]/.test(value) ? value.slice(1) : value);
 
 /** Why a cell cannot be taken as text, if it cannot. */
-function cellProblem(column: string, value: string): string | undefined {
+export function cellProblem(column: string, value: string): string | undefined {
   const control = controlCharacter.exec(value);
   if (control) return `${column}: contains a control character (${codePoint(control[0])}); remove it and import the row again`;
   if (value.includes('\uFFFD')) return `${column}: contains a character that could not be read (�): save the file as "CSV UTF-8" and import the row again`;

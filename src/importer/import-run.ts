@@ -50,10 +50,10 @@ interface Walk {
   write?: { clock: Clock; user: CurrentUser };
 }
 
-const keyOf = (ownerId: number, accountKey: string) => `${ownerId}\u0000${accountKey}`;
+export const keyOf = (ownerId: number, accountKey: string) => `${ownerId}\u0000${accountKey}`;
 const personAt = (accountId: number, emailKey: string | null, name: string) => `${accountId}\u0000${emailKey ?? `name:${name.toLowerCase()}`}`;
 
-async function accountIdsOf(db: DbOrTx, pairs: { owner_id: number; account_key: string }[]): Promise<Map<string, number>> {
+export async function accountIdsOf(db: DbOrTx, pairs: { owner_id: number; account_key: string }[]): Promise<Map<string, number>> {
   if (pairs.length === 0) return new Map();
   const rows = await db
     .selectFrom(keysTable(db, pairs, { owner_id: 'integer', account_key: 'text' }).as('wanted'))

@@ -225,7 +225,7 @@ export async function discardUpload(db: Db, uploadId: number): Promise<void> {
   await db.deleteFrom('import_uploads').where('id', '=', uploadId).execute();
 }
 
-async function discardStaleUploads(db: Db, clock: Clock): Promise<void> {
+export async function discardStaleUploads(db: Db, clock: Clock): Promise<void> {
   const cutoff = new Date(clock.now().getTime() - keepUploadsHours * 3600_000).toISOString();
   const stale = await db.selectFrom('import_uploads').select('id').where('created_at', '<', cutoff).execute();
   for (const { id } of stale) await discardUpload(db, id);

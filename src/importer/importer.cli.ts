@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -5,8 +6,12 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { ValidationFailed } from '../http/errors.js';
 import { type CurrentUser, findUserByEmail } from '../users/users.service.js';
+import { buychainColumns } from './import-rows.js';
 import { applyImport, type ImportSummary, previewImport } from './import-run.js';
 import { discardUpload, stageImport } from './import-staging.js';
+import { type ImportFileSource, readHeader, recogniseFile } from './vendor-files.js';
+import { runVendorImport, type VendorImportReport } from './vendor-import.js';
+import { type Vendor, vendors } from './vendors/vendor-table.js';
 
 /** How many problems, accounts and contacts the preview prints (with a count of the rest). */
 const previewRows = 50;
@@ -38,23 +43,78 @@ export function previewText(summary: ImportSummary): string {
   return lines.join('\n');
 }
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The report of a vendor import as text: files and columns, translations, owners, counts, problems. */
+export function vendorReportText(report: VendorImportReport): string {
+  const lines: string[] = [];
+  for (const file of report.files) {
+    lines.push(`${file.name}: ${report.vendor} ${file.label}, ${plural(file.rows, 'row')}`);
+    for (const column of file.columns) lines.push(`  ${column.header} → ${column.field ?? `ignored (${column.reason})`}`);
+  }
+  for (const translation of report.translations)
+    lines.push(`  ${translation.field} "${translation.value}" → ${translation.becomes ?? 'not kept'} (${plural(translation.rows, 'row')})`);
+  for (const owner of report.unmatchedOwners) lines.push(`  owner "${owner.owner}" is nobody you may import for: ${plural(owner.rows, 'row')} given to you`);
+  const pair = (counts: { created: number; existing: number }, word: string) => `${plural(counts.created, `new ${word}`)} (${counts.existing} already here)`;
+  lines.push(
+    `${pair(report.accounts, 'account')}, ${pair(report.contacts, 'contact')}, ${pair(report.touchpoints, 'touchpoint')}; ` +
+      `${plural(report.roles, 'role')} added, ${plural(report.reportsTo, 'reports-to line')}; ids resolved ${report.ids.resolved}, not found ${report.ids.unknown}; ` +
+      `${plural(report.notHistory, 'planned activity or to-do')} skipped; ${plural(report.problemCount, 'row')} with problems (skipped).`,
+  );
+  for (const problem of report.problems) lines.push(`  ! ${problem.file} row ${problem.line}: ${problem.message}`);
+  if (report.problemCount > report.problems.length) lines.push(`  … ${report.problemCount - report.problems.length} more`);
+  return lines.join('\n');
+}
+
+const fileSource = (file: string): ImportFileSource => ({ name: path.basename(file), open: () => createReadStream(file) });
+
+/** Whether a lone file is in our own columns (the CSV export's), rather than a vendor's. */
+async function isBuychainFile(file: string, from: string | undefined): Promise<boolean> {
+  if (from) return false;
+  const header = await readHeader(createReadStream(file));
+  return header !== undefined && !recogniseFile(header) && header.some((cell) => buychainColumns.columnOf(cell) === 'account');
+}
+
 /**
- * `import FILE.csv [--as EMAIL] [--dry-run]`: reads the file as a stream, prints the preview, then
- * imports (in batches; running it again creates nothing twice) unless --dry-run. Runs with the
- * rights of --as, or of the first admin.
+ * `import FILE… [--from hubspot|salesforce|pipedrive] [--as EMAIL] [--dry-run]`: a vendor's export
+ * files (see vendor-import.ts), with a progress line on standard error; or one file in our own
+ * columns, read as a stream, previewed, then imported in batches. Running it again creates nothing
+ * twice. Runs with the rights of --as, or of the first admin.
  */
 export async function importCsvCommand(db: Db, clock: Clock, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { as: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
-  const file = positionals[0]!;
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { as: { type: 'string' }, 'dry-run': { type: 'boolean' }, from: { type: 'string' } } });
+  const from = values.from;
+  if (from !== undefined && !(vendors as readonly string[]).includes(from)) throw new ValidationFailed({ from: `--from is one of ${vendors.join(', ')}` });
   const user = values.as ? await findUserByEmail(db, values.as) : await defaultImporter(db);
   if (!user) throw new ValidationFailed({ as: values.as ? `No user has the email ${values.as}` : 'Add an admin first, or name the importing user with --as EMAIL' });
-  const handle = await open(file).catch((error: Error) => {
-    throw new ValidationFailed({ file: `Cannot read ${file}: ${error.message}` });
+  for (const file of positionals) {
+    const handle = await open(file).catch((error: Error) => {
+      throw new ValidationFailed({ file: `Cannot read ${file}: ${error.message}` });
+    });
+    await handle.close();
+  }
+  if (positionals.length === 1 && (await isBuychainFile(positionals[0]!, from))) return importOwnColumns(db, clock, user, positionals[0]!, values['dry-run'] ?? false);
+  let shownAt = 0;
+  const report = await runVendorImport(db, clock, user, positionals.map(fileSource), {
+    from: from as Vendor | undefined,
+    dryRun: values['dry-run'],
+    onProgress: ({ file, rows }) => {
+      if (Date.now() - shownAt < 500) return;
+      shownAt = Date.now();
+      process.stderr.write(`\r${file}: ${rows} rows read…`);
+    },
   });
+  if (shownAt > 0) process.stderr.write('\n');
+  console.log(vendorReportText(report));
+  console.log(report.dryRun ? 'Dry run: nothing was written.' : `Imported as ${user.email}.`);
+}
+
+async function importOwnColumns(db: Db, clock: Clock, user: CurrentUser, file: string, dryRun: boolean): Promise<void> {
+  const handle = await open(file);
   const uploadId = await stageImport(db, clock, user, handle.createReadStream(), { fileName: path.basename(file) }).finally(() => handle.close());
   try {
     console.log(previewText(await previewImport(db, user, uploadId, previewRows)));
-    if (values['dry-run']) {
+    if (dryRun) {
       console.log('Dry run: nothing was written.');
       return;
     }

@@ -10,6 +10,7 @@ import { importColumns } from './import-rows.js';
 import { applyImport, previewImport } from './import-run.js';
 import { stageImport } from './import-staging.js';
 import { exportKinds } from '../csv-export/csv-export.service.js';
+import { vendors } from './vendors/vendor-table.js';
 
 /** How many problems, accounts and contacts the preview lists (with a count of the rest). */
 const previewRows = 100;
@@ -20,13 +21,15 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 // they may act for (a manager their team, an admin anyone), exactly as on the account form.
 // Posting the form reads the file into staging and shows the preview; confirming imports the
 // staged rows (POST /import/:id), so the file is sent once, whatever its size.
+/** The menu's "Import & export": the import forms first, the export files below them. */
+export const importPage = {
+  view: 'importer/import',
+  data: { title: 'Import and export', columns: importColumns, maxUploadMegabytes: maxUploadBytes / 1024 / 1024, exportKinds, vendors },
+};
+
 export function importerPages({ db, clock }: AppContext): Router {
   const router = Router();
-  // The menu's "Import & export": the import form first, the export files below it.
-  const formPage = {
-    view: 'importer/import',
-    data: { title: 'Import and export', columns: importColumns, maxUploadMegabytes: maxUploadBytes / 1024 / 1024, exportKinds },
-  };
+  const formPage = importPage;
 
   router.get('/import', (_req, res) => res.render(formPage.view, formPage.data));
 
@@ -41,7 +44,7 @@ export function importerPages({ db, clock }: AppContext): Router {
         // The page posts multipart; a small urlencoded form (200 KB at most, parsed like any other) is read too.
         const received = req.is('multipart/form-data')
           ? await receiveCsv(req, stage)
-          : { pasted: (req.body as { csv?: string } | undefined)?.csv, staged: undefined as number | undefined };
+          : { pasted: (req.body as { csv?: string } | undefined)?.csv, staged: undefined as number | undefined, stagedAll: [], fields: {} };
         pasted = received.pasted;
         const uploadId = received.staged ?? (pasted?.trim() ? await stage('pasted text', [pasted]) : undefined);
         if (uploadId === undefined) throw new ValidationFailed({ csv: 'Choose a CSV file or paste the CSV' });

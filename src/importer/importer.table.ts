@@ -31,3 +31,34 @@ export interface ImportRowsTable {
 }
 
 export type ImportRowRecord = Selectable<ImportRowsTable>;
+
+/** What a record of a vendor's export became here (see the vendor_imports migration). */
+export interface ImportSourceIdsTable {
+  scope: number;
+  source: string;
+  object: string;
+  source_id: string;
+  our_id: number;
+  parent_source_id: string | null;
+  run_key: string;
+  run_file: number;
+  run_line: number;
+}
+
+/** A file chosen on the import page, kept in pieces between the preview and the import. */
+export interface ImportFileChunksTable {
+  upload_id: number;
+  file_index: number;
+  chunk: number;
+  file_name: string;
+  bytes: Buffer;
+}
+
+/** A column mapping someone chose on the page, reused for the same header. */
+export interface ImportMappingsTable {
+  user_id: number;
+  header_hash: string;
+  /** JSON object: header → field name, or "" for ignored. */
+  mapping: string;
+  updated_at: string;
+}

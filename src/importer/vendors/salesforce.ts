@@ -1,0 +1,158 @@
+import type { VendorTable } from './vendor-table.js';
+
+// Salesforce's Data Export (Setup → Data Export: one CSV per object, headers the fields' API
+// names) and the standard "Contacts & Accounts" report (headers the fields' labels):
+// - Account, Contact, User, Task, Event, AccountContactRelation, OpportunityContactRole fields:
+//   https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-event.html
+//   (and the sibling pages object-account, object-contact, object-user, object-task,
+//   object-accountcontactrelation, object-opportunitycontactrole)
+// - Data Export: https://help.salesforce.com/s/articleView?id=sf.admin_exportdata.htm
+// - Account Type picklist (Prospect, Customer - Direct, Customer - Channel, Channel Partner /
+//   Reseller, Installation Partner, Technology Partner, Other); contact roles (Business User,
+//   Decision Maker, Economic Buyer, Economic Decision Maker, Evaluator, Executive Sponsor,
+//   Influencer, Technical Buyer, Other); Task TaskSubtype (Task, Email, ListEmail, Cadence, Call)
+//   and Type (Call, Email, Meeting, Other): the same object reference.
+export const salesforce: VendorTable = {
+  vendor: 'salesforce',
+  files: [
+    {
+      kind: 'users',
+      label: 'User.csv',
+      signature: ['Id', 'Username', 'Email'],
+      columns: { Id: 'source_id', Email: 'email', Name: 'name', FirstName: 'first_name', LastName: 'last_name' },
+    },
+    {
+      kind: 'accounts',
+      label: 'Account.csv',
+      signature: ['Id', 'Name', 'OwnerId', 'BillingCity'],
+      columns: { Id: 'source_id', Name: 'name', Type: 'status', OwnerId: 'owner_id' },
+    },
+    {
+      kind: 'contacts',
+      label: 'Contact.csv',
+      signature: ['Id', 'AccountId', 'LastName', 'ReportsToId'],
+      columns: {
+        Id: 'source_id',
+        AccountId: 'account_id',
+        FirstName: 'first_name',
+        LastName: 'last_name',
+        Title: 'title',
+        Email: 'email',
+        Phone: 'phone',
+        MobilePhone: 'mobile_phone',
+        Birthdate: 'birthday',
+        ReportsToId: 'reports_to_id',
+        OwnerId: 'owner_id',
+      },
+    },
+    {
+      kind: 'contacts',
+      label: 'Contacts & Accounts report',
+      signature: ['First Name', 'Last Name', 'Account Name'],
+      columns: {
+        'First Name': 'first_name',
+        'Last Name': 'last_name',
+        'Title': 'title',
+        'Account Name': 'account_name',
+        'Email': 'email',
+        'Phone': 'phone',
+        'Mobile': 'mobile_phone',
+        'Mobile Phone': 'mobile_phone',
+        'Birthdate': 'birthday',
+        'Reports To': 'reports_to_name',
+        'Contact Owner': 'owner',
+        'Account Owner': 'owner',
+        'Type': 'status',
+        'Account Type': 'status',
+      },
+    },
+    {
+      kind: 'roles',
+      label: 'AccountContactRelation.csv',
+      signature: ['Id', 'AccountId', 'ContactId', 'Roles'],
+      columns: { Id: 'source_id', ContactId: 'contact_id', Roles: 'roles' },
+    },
+    {
+      kind: 'roles',
+      label: 'OpportunityContactRole.csv',
+      signature: ['Id', 'OpportunityId', 'ContactId', 'Role'],
+      columns: { Id: 'source_id', ContactId: 'contact_id', Role: 'roles' },
+    },
+    {
+      kind: 'activities',
+      label: 'Event.csv',
+      signature: ['Id', 'WhoId', 'WhatId', 'StartDateTime'],
+      kind_of_every_row: 'meeting',
+      columns: {
+        Id: 'source_id',
+        WhoId: 'contact_ids',
+        AccountId: 'account_id',
+        Subject: 'subject',
+        Description: 'body',
+        Location: 'location',
+        StartDateTime: 'occurred_at',
+        ActivityDate: 'occurred_on',
+        Type: 'kind',
+        OwnerId: 'owner_id',
+      },
+    },
+    {
+      kind: 'activities',
+      label: 'Task.csv',
+      signature: ['Id', 'WhoId', 'WhatId', 'Status', 'ActivityDate'],
+      columns: {
+        Id: 'source_id',
+        WhoId: 'contact_ids',
+        AccountId: 'account_id',
+        Subject: 'subject',
+        Description: 'body',
+        CompletedDateTime: 'occurred_at',
+        ActivityDate: 'occurred_on',
+        TaskSubtype: 'subkind',
+        Type: 'kind',
+        Status: 'done',
+        OwnerId: 'owner_id',
+      },
+    },
+  ],
+  roles: {
+    DECISION_MAKER: 'decision_maker',
+    ECONOMIC_BUYER: 'decision_maker',
+    ECONOMIC_DECISION_MAKER: 'decision_maker',
+    EXECUTIVE_SPONSOR: 'boss',
+    INFLUENCER: 'influencer',
+    EVALUATOR: 'influencer',
+    TECHNICAL_BUYER: 'influencer',
+    BUSINESS_USER: 'user',
+    OTHER: null,
+  },
+  statuses: {
+    PROSPECT: 'prospect',
+    CUSTOMER_DIRECT: 'customer',
+    CUSTOMER_CHANNEL: 'customer',
+    CUSTOMER: 'customer',
+    FORMER_CUSTOMER: 'former',
+    CHANNEL_PARTNER_RESELLER: null,
+    INSTALLATION_PARTNER: null,
+    TECHNOLOGY_PARTNER: null,
+    OTHER: null,
+  },
+  kinds: {
+    CALL: 'call',
+    EMAIL: 'email',
+    LISTEMAIL: 'email',
+    MEETING: 'meeting',
+    TASK: null,
+    CADENCE: null,
+    OTHER: null,
+  },
+  done: ['COMPLETED'],
+  ignored: {
+    IsDeleted: 'deleted records are skipped by Salesforce\'s own export flags',
+    CreatedDate: 'Buychain dates records from the import',
+    LastModifiedDate: 'Buychain keeps its own change history',
+    SystemModstamp: 'Buychain keeps its own change history',
+    WhatId: 'read through AccountId, which Salesforce fills from it',
+    OpportunityId: 'Buychain has no opportunities; the role is kept on the contact',
+  },
+};
