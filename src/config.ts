@@ -35,6 +35,7 @@ const configSchema = z.object({
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   MAIL_CREDENTIALS_KEY: z.string().optional(),
   MAIL_CAPTURE_ADDRESS: z.email().optional(),
+  STATEMENT_LOG: z.string().optional(),
 });
 
 export interface Config {
@@ -59,6 +60,8 @@ export interface Config {
   mailCredentialsKey?: string;
   /** The capture mailbox (log@…); each user's secret address is log+<token>@…. */
   mailCaptureAddress?: string;
+  /** The benchmark's: a file where requests marked `x-count-statements` log how many statements they sent. */
+  statementLog?: string;
 }
 
 const minimumProductionSecret = 32;
@@ -97,6 +100,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' =
     chromiumPath: values.CHROMIUM_PATH,
     mailCredentialsKey: values.MAIL_CREDENTIALS_KEY || undefined,
     mailCaptureAddress: values.MAIL_CAPTURE_ADDRESS || undefined,
+    statementLog: values.STATEMENT_LOG || undefined,
   };
 }
 

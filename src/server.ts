@@ -26,7 +26,7 @@ function refuseToStart(reason: string): never {
 
 const db = (() => {
   try {
-    return connectDatabase(config.databaseUrl);
+    return connectDatabase(config.databaseUrl, { countStatements: config.statementLog !== undefined });
   } catch (error) {
     if (error instanceof DatabaseRefused) refuseToStart(error.message);
     throw error;

@@ -5,6 +5,7 @@ import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Drive
 import pg from 'pg';
 import type { Database } from './database.js';
 import { RetryingKysely } from './transactions.js';
+import { countStatement } from './statement-count.js';
 
 // count(*) and bigint come back from pg as strings; every id and count here fits a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -182,9 +183,11 @@ class PostgresWithMigrationsDialect extends PostgresDialect {
   }
 }
 
-export function connectDatabase(url: string): Kysely<Database> {
+/** `countStatements`: each statement is counted for the request it runs for (see statement-count.ts). */
+export function connectDatabase(url: string, options: { countStatements?: boolean } = {}): Kysely<Database> {
   const target = parseDatabaseUrl(url);
-  if (target.kind === 'sqlite') return new RetryingKysely<Database>({ dialect: new WriteTransactionSqliteDialect(openSqlite(target.file)) });
+  const log = options.countStatements ? countStatement : undefined;
+  if (target.kind === 'sqlite') return new RetryingKysely<Database>({ dialect: new WriteTransactionSqliteDialect(openSqlite(target.file)), log });
   const pool = new pg.Pool({ connectionString: target.url, ...postgresSettings });
   // A connection the server closes (restart, failover, pg_terminate_backend) makes its client emit
   // 'error', and an 'error' event nobody listens to ends the process. Idle clients report it through
@@ -192,5 +195,5 @@ export function connectDatabase(url: string): Kysely<Database> {
   // (503, try again). Either way the dead client is dropped and the next query gets a new connection.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new RetryingKysely<Database>({ dialect: new PostgresWithMigrationsDialect({ pool }) });
+  return new RetryingKysely<Database>({ dialect: new PostgresWithMigrationsDialect({ pool }), log });
 }
