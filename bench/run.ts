@@ -97,12 +97,21 @@ async function load(urls: string[], requests: HttpRequest[], clients: number, co
 const send = (url: string, request: HttpRequest, extraHeaders: Record<string, string> = {}) =>
   fetch(`${url}${request.path}`, { method: request.method, headers: { ...request.headers, ...extraHeaders }, body: request.body, redirect: 'manual' });
 
+const loggedLines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+
 /** Sends one request marked to be counted to the first process and reads how many statements it sent. */
 async function countStatements(servers: AppServers, request: HttpRequest): Promise<number | undefined> {
+  const file = servers.statementLogs[0]!;
+  const before = loggedLines(file).length;
   const response = await send(servers.processes[0]!.url, request, { 'x-count-statements': '1' });
   await response.arrayBuffer();
-  const lines = fs.readFileSync(servers.statementLogs[0]!, 'utf8').trim().split('\n');
-  return (JSON.parse(lines.at(-1)!) as { statements: number }).statements;
+  // The server writes its line when the response has finished, which can be just after the client has it.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const lines = loggedLines(file);
+    if (lines.length > before) return (JSON.parse(lines.at(-1)!) as { statements: number }).statements;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
 }
 
 /**

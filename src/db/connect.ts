@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, type MigrationLockOptions, PostgresAdapter, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, type LogEvent, type MigrationLockOptions, PostgresAdapter, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { RetryingKysely } from './transactions.js';
-import { countStatement } from './statement-count.js';
 
 // count(*) and bigint come back from pg as strings; every id and count here fits a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -183,10 +182,10 @@ class PostgresWithMigrationsDialect extends PostgresDialect {
   }
 }
 
-/** `countStatements`: each statement is counted for the request it runs for (see statement-count.ts). */
-export function connectDatabase(url: string, options: { countStatements?: boolean } = {}): Kysely<Database> {
+/** `log`: Kysely's hook, told of every statement (the benchmark counts them per request: statement-count.ts). */
+export function connectDatabase(url: string, options: { log?: (event: LogEvent) => void } = {}): Kysely<Database> {
   const target = parseDatabaseUrl(url);
-  const log = options.countStatements ? countStatement : undefined;
+  const { log } = options;
   if (target.kind === 'sqlite') return new RetryingKysely<Database>({ dialect: new WriteTransactionSqliteDialect(openSqlite(target.file)), log });
   const pool = new pg.Pool({ connectionString: target.url, ...postgresSettings });
   // A connection the server closes (restart, failover, pg_terminate_backend) makes its client emit
