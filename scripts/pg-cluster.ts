@@ -1,6 +1,7 @@
 // A throwaway PostgreSQL cluster from the machine's server binaries, for `npm run test:pg` and
 // `npm run bench -- --db postgres`: created in a temporary folder, removed by stop().
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,8 @@ function runChecked(command: string, args: string[]): void {
 export interface ThrowawayCluster {
   url: string;
   version: string;
+  /** Stops the server the hard way (as a crash or `pg_ctl -m immediate` would) and starts it again, without blocking. */
+  restart(): Promise<void>;
   stop(): void;
 }
 
@@ -45,10 +48,11 @@ export async function startThrowawayCluster(settings: string[] = []): Promise<Th
     chownSync(folder, Number(owner.stdout), Number(group.stdout));
   }
   let port: number;
+  let serverOptions: string;
   try {
     runChecked(path.join(bin, 'initdb'), ['-D', dataFolder, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     port = await freePort();
-    const serverOptions = [`-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`, ...settings.map((setting) => `-c ${setting}`)].join(' ');
+    serverOptions = [`-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`, ...settings.map((setting) => `-c ${setting}`)].join(' ');
     runChecked(path.join(bin, 'pg_ctl'), ['-D', dataFolder, '-l', path.join(folder, 'server.log'), '-o', serverOptions, '-w', 'start']);
   } catch (error) {
     rmSync(folder, { recursive: true, force: true });
@@ -57,6 +61,11 @@ export async function startThrowawayCluster(settings: string[] = []): Promise<Th
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     version: path.basename(path.dirname(bin)),
+    async restart() {
+      const pgCtl = (args: string[]) => promisify(execFile)(...asClusterOwner(path.join(bin, 'pg_ctl'), ['-D', dataFolder, ...args]));
+      await pgCtl(['-m', 'immediate', '-w', 'stop']);
+      await pgCtl(['-l', path.join(folder, 'server.log'), '-o', serverOptions, '-w', 'start']);
+    },
     stop() {
       try {
         runChecked(path.join(bin, 'pg_ctl'), ['-D', dataFolder, '-m', 'immediate', '-w', 'stop']);
