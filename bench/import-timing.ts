@@ -8,7 +8,7 @@ import { connectDatabase } from '../src/db/connect.js';
 import { touchpointSchema } from '../src/touchpoints/touchpoints.schemas.js';
 import { logTouchpoint } from '../src/touchpoints/touchpoints.service.js';
 import type { CurrentUser } from '../src/users/users.service.js';
-import { npmStartCommand } from './processes.js';
+import { npmStartCommand, sampleProcess } from './processes.js';
 
 // The import of a big CSV file with the command line, as deployed (`dist/src/cli.js` with the Node
 // options of `npm start`, so the same 192 MB heap), on the run's copy of the company, while a rep
@@ -83,17 +83,6 @@ export function writeSalesforceExport(folder: string, contacts: number, activiti
   ];
 }
 
-/** utime + stime of a live process, in seconds (from /proc; the clock tick is 100 Hz on Linux). */
-function cpuSecondsOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function peakRssMbOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024);
-}
-
 interface Writer {
   user: CurrentUser;
   accountId: number;
@@ -121,18 +110,7 @@ async function measureImport(args: string[], databaseUrl: string, writerAs: Writ
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  // /proc holds the process's figures only while it runs: sample them until it exits.
-  let cpuSeconds = 0;
-  let peakRssMb = 0;
-  const sampler = setInterval(() => {
-    try {
-      // Once it has exited and not yet been reaped, the process has its final CPU time but no memory figures.
-      cpuSeconds = Math.max(cpuSeconds, cpuSecondsOf(child.pid!));
-      peakRssMb = Math.max(peakRssMb, peakRssMbOf(child.pid!));
-    } catch {
-      // Exited between two samples.
-    }
-  }, 50);
+  const sampler = sampleProcess(child.pid!);
   let running = true;
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -160,7 +138,7 @@ async function measureImport(args: string[], databaseUrl: string, writerAs: Writ
   }
   await writer.destroy();
   const code = await exited;
-  clearInterval(sampler);
+  const { cpuSeconds, peakRssMb } = sampler.stop();
   if (code !== 0) throw new Error(`The import exited with ${code}:\n${output.slice(-2000)}`);
   return {
     seconds: Math.round((performance.now() - started) / 10) / 100,

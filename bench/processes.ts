@@ -30,6 +30,37 @@ function memoryOf(pid: number) {
   return { rssMb: Math.round(kilobytes('VmRSS') / 1024), peakMb: Math.round(kilobytes('VmHWM') / 1024) };
 }
 
+/** utime + stime of a live process, in seconds (from /proc; the clock tick is 100 Hz on Linux). */
+function cpuSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Follows a child process's CPU seconds and peak memory until stop(). /proc holds its figures only
+ * while it runs, so they are sampled every 50 ms.
+ */
+export function sampleProcess(pid: number): { stop(): { cpuSeconds: number; peakRssMb: number } } {
+  let cpuSeconds = 0;
+  let peakRssMb = 0;
+  const sample = () => {
+    try {
+      // Once it has exited and not yet been reaped, the process has its final CPU time but no memory figures.
+      cpuSeconds = Math.max(cpuSeconds, cpuSecondsOf(pid));
+      peakRssMb = Math.max(peakRssMb, memoryOf(pid).peakMb);
+    } catch {
+      // Exited between two samples.
+    }
+  };
+  const sampler = setInterval(sample, 50);
+  return {
+    stop() {
+      clearInterval(sampler);
+      return { cpuSeconds, peakRssMb };
+    },
+  };
+}
+
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) throw new Error(`The server exited with ${child.exitCode}:\n${output()}`);

@@ -39,6 +39,7 @@ import { mailboxPages } from './mailbox/mailbox.routes.js';
 import { projectRoot } from './project-root.js';
 import { companyPages } from './company/company.routes.js';
 import { multipartForm } from './http/multipart.js';
+import { statementLog } from './db/statement-count.js';
 
 const publicFolder = path.join(projectRoot, 'public');
 
@@ -59,6 +60,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.set('trust proxy', config.trustProxy);
   setUpViews(app);
 
+  if (config.statementLog) app.use(statementLog(config.statementLog));
   app.use(
     pinoHttp({
       logger,

@@ -17,6 +17,7 @@ import { importCsvCommand } from './importer/importer.cli.js';
 import { userCareCommand } from './users/users.cli.js';
 import { backupSqlite, postgresBackupAdvice } from './db/backup.js';
 import { exportDatabase, importDatabase } from './db/transfer.js';
+import { moveToPostgres } from './db/move.js';
 import { digestCommand } from './digest/digest.cli.js';
 import { mailInCommand } from './mail-in/mail-in.cli.js';
 import { MessageRefused } from './mail-in/message-reader.js';
@@ -40,6 +41,7 @@ const usage = `Usage: npm run cli -- <command>
                                             or one file in Buychain's columns): prints the preview, then imports unless --dry-run
   import FILE.json                          load an export into an empty database (ids kept)
   export [FILE]                             the whole database as JSON (to standard output without FILE)
+  move --to postgres://…                    copy the whole SQLite database (DATABASE_URL) into an empty PostgreSQL database, streamed
   backup FILE                               consistent copy of the live SQLite database (PostgreSQL: prints how to use pg_dump)
   digest [--week YYYY-Www] --dry-run | --send [--force] [--manager EMAIL]
                                             print each manager's weekly digest, or send it (once a week unless --force)
@@ -144,6 +146,17 @@ const commands: Record<string, (db: Db, args: string[]) => Promise<void>> = {
     const counts = await exportDatabase(db, systemClock, out);
     if (args[0]) await finished(out.end());
     console.error(`Exported ${Object.values(counts).reduce((sum, count) => sum + count, 0)} rows from ${Object.keys(counts).length} tables.`);
+  },
+
+  async move(db, args) {
+    const { values } = parseArgs({ args, options: { to: { type: 'string' } } });
+    const source = parseDatabaseUrl(parseConfig(process.env).databaseUrl);
+    if (source.kind !== 'sqlite') throw new UsageError('move copies a SQLite database (DATABASE_URL=sqlite:…) into PostgreSQL.');
+    if (!values.to || parseDatabaseUrl(values.to).kind !== 'postgres') throw new UsageError('move needs --to postgres://user@host/database (an empty database)');
+    await migrateToLatest(db);
+    const report = await moveToPostgres(source.file, values.to, console.error);
+    const rows = report.tables.reduce((sum, table) => sum + table.rows, 0);
+    console.log(`Moved ${rows.toLocaleString('en-US')} rows from ${report.tables.length} tables in ${report.seconds.toFixed(1)} s (indexes and keys: ${report.indexSeconds.toFixed(1)} s).`);
   },
 
   digest: (db, args) => digestCommand(db, systemClock, parseConfig(process.env), args),

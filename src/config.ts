@@ -45,6 +45,7 @@ const configSchema = z.object({
     .transform((value) => /^(true|1|yes)$/i.test(value)),
   MAIL_CAPTURE_IMAP_USER: z.string().optional(),
   MAIL_CAPTURE_IMAP_PASSWORD: z.string().optional(),
+  STATEMENT_LOG: z.string().optional(),
 });
 
 export interface Config {
@@ -71,6 +72,8 @@ export interface Config {
   mailCaptureAddress?: string;
   /** Where the capture mailbox is read over IMAP; unset: its mail is delivered with `mail-in --to`. */
   mailCaptureImap?: { host: string; port: number; tls: boolean; username: string; password: string };
+  /** The benchmark's: a file where requests marked `x-count-statements` log how many statements they sent. */
+  statementLog?: string;
 }
 
 const minimumProductionSecret = 32;
@@ -122,6 +125,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' =
           password: values.MAIL_CAPTURE_IMAP_PASSWORD!,
         }
       : undefined,
+    statementLog: values.STATEMENT_LOG || undefined,
   };
 }
 

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import { parseConfigOrExit } from './config.js';
 import { DatabaseRefused, connectDatabase } from './db/connect.js';
+import { countStatement } from './db/statement-count.js';
 import { migrateToLatest } from './db/migrate.js';
 import { prepareEmptyDatabase } from './demo/first-start.js';
 import { createMailer } from './mail/mailer.js';
@@ -27,7 +28,7 @@ function refuseToStart(reason: string): never {
 
 const db = (() => {
   try {
-    return connectDatabase(config.databaseUrl);
+    return connectDatabase(config.databaseUrl, { log: config.statementLog ? countStatement : undefined });
   } catch (error) {
     if (error instanceof DatabaseRefused) refuseToStart(error.message);
     throw error;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, type MigrationLockOptions, PostgresAdapter, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, type LogEvent, type MigrationLockOptions, PostgresAdapter, PostgresDialect, type SqliteDatabase as KyselySqlite, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { RetryingKysely } from './transactions.js';
@@ -182,9 +182,11 @@ class PostgresWithMigrationsDialect extends PostgresDialect {
   }
 }
 
-export function connectDatabase(url: string): Kysely<Database> {
+/** `log`: Kysely's hook, told of every statement (the benchmark counts them per request: statement-count.ts). */
+export function connectDatabase(url: string, options: { log?: (event: LogEvent) => void } = {}): Kysely<Database> {
   const target = parseDatabaseUrl(url);
-  if (target.kind === 'sqlite') return new RetryingKysely<Database>({ dialect: new WriteTransactionSqliteDialect(openSqlite(target.file)) });
+  const { log } = options;
+  if (target.kind === 'sqlite') return new RetryingKysely<Database>({ dialect: new WriteTransactionSqliteDialect(openSqlite(target.file)), log });
   const pool = new pg.Pool({ connectionString: target.url, ...postgresSettings });
   // A connection the server closes (restart, failover, pg_terminate_backend) makes its client emit
   // 'error', and an 'error' event nobody listens to ends the process. Idle clients report it through
@@ -192,5 +194,5 @@ export function connectDatabase(url: string): Kysely<Database> {
   // (503, try again). Either way the dead client is dropped and the next query gets a new connection.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new RetryingKysely<Database>({ dialect: new PostgresWithMigrationsDialect({ pool }) });
+  return new RetryingKysely<Database>({ dialect: new PostgresWithMigrationsDialect({ pool }), log });
 }

@@ -20,7 +20,7 @@ const exportSchema = z.object({
   tables: z.array(z.object({ name: z.string(), rows: z.array(z.record(z.string(), z.unknown())) })),
 });
 
-interface TablePlan {
+export interface TablePlan {
   name: string;
   columns: string[];
   /** Columns referring to the same table (e.g. reports-to): set after every row of the table is in. */
@@ -38,7 +38,7 @@ function planOf(table: TableMetadata, keys: ForeignKey[]): TablePlan {
 }
 
 /** The application's tables (not Kysely's migration bookkeeping), every table after those it refers to. */
-async function tablesInDependencyOrder(db: Kysely<any>): Promise<TablePlan[]> {
+export async function tablesInDependencyOrder(db: Kysely<any>): Promise<TablePlan[]> {
   const [tables, keys] = await Promise.all([db.introspection.getTables(), foreignKeys(db)]);
   // SQLite's full-text tables (and their shadow tables) are derived from the rows and kept by triggers.
   const pending = new Map(tables.filter((table) => !/_fts(_|$)/.test(table.name)).map((table) => [table.name, table]));
@@ -56,7 +56,7 @@ async function tablesInDependencyOrder(db: Kysely<any>): Promise<TablePlan[]> {
   return ordered;
 }
 
-async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
   const rows = await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').orderBy('name').execute();
   return rows.map((row) => row.name as string);
 }

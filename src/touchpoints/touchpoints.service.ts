@@ -37,7 +37,8 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
       throw new ValidationFailed({ [`contact_updates.${index}.contact_id`]: 'Update only people who took part' });
 
   const now = clock.now().toISOString();
-  const { id } = await db
+  // The whole row comes back from the insert: nothing below changes it, so it is not read again.
+  const inserted = await db
     .insertInto('touchpoints')
     .values({
       account_id: accountId,
@@ -53,8 +54,9 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
       next_step_due_on: input.next_step_due_on ?? null,
       created_at: now,
     })
-    .returning('id')
+    .returningAll()
     .executeTakeFirstOrThrow();
+  const { id } = inserted;
   const context = `touchpoint:${id}`;
 
   const created: Contact[] = [];
@@ -117,7 +119,7 @@ export async function logTouchpoint(db: DbOrTx, clock: Clock, user: CurrentUser,
 
   await recordTouchSummaries(db, accountId, participantIds, input);
   await tickStepsForSuccessorMet(db, clock, accountId, participantIds, input);
-  const [touchpoint] = await withParticipants(db, [await db.selectFrom('touchpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow()]);
+  const [touchpoint] = await withParticipants(db, [inserted]);
   return { touchpoint: touchpoint!, created, updated };
 }
 
