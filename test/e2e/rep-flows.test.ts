@@ -86,9 +86,11 @@ it('imports a CSV at phone size, saying that the work is under way and then what
   const submitAndWatch = async (button: string) => {
     // Runs after the page's own submit handler, and keeps the browser on this page for a moment.
     await page.evaluate(() => document.addEventListener('submit', (event) => event.preventDefault(), { once: true }));
-    await page.getByRole('button', { name: button }).click();
-    const said = await page.locator('form:has([data-busy-status])').getByRole('status').textContent();
-    await Promise.all([page.waitForNavigation(), page.locator('form[data-busy]').evaluate((form: HTMLFormElement) => form.submit())]);
+    const tapped = page.getByRole('button', { name: button, exact: true });
+    const form = page.locator('form', { has: tapped });
+    await tapped.click();
+    const said = await form.getByRole('status').textContent();
+    await Promise.all([page.waitForNavigation(), form.evaluate((element: HTMLFormElement) => element.submit())]);
     return said;
   };
   await page.goto('/import');
