@@ -44,10 +44,10 @@ import { type FileKind, fileKinds, type Translation, type Vendor, type VendorFil
 // so its counts and problems are exactly what the import would do.
 
 /** Rows per batch (and transaction) at most; fewer when a batch holds the write lock too long. */
-const maxBatchRows = 10000;
+const maxBatchRows = 5000;
 const minBatchRows = 100;
 /** How long one batch may hold SQLite's write lock before the next one is made smaller (as in import-run.ts). */
-const batchTargetMs = 500;
+const batchTargetMs = 250;
 /** How many problems the report lists (with the count of all). */
 const defaultSampleSize = 200;
 /** At most this many different owners and values are listed. */
