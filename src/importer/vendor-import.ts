@@ -13,7 +13,8 @@ import { isOneOf } from '../db/dialect.js';
 import { ValidationFailed } from '../http/errors.js';
 import { fieldErrors } from '../http/validation.js';
 import { riskInputsChanged } from '../risk/risk-cache.js';
-import { faceToFaceKinds, kindNeedsParticipants, type TouchpointKind } from '../touchpoints/touchpoints.table.js';
+import { recomputeAccountsTouchSummaries } from '../touchpoints/touch-summaries.js';
+import { kindNeedsParticipants, type TouchpointKind } from '../touchpoints/touchpoints.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import { accountIdsOf, keyOf } from './import-run.js';
 import {
@@ -738,25 +739,10 @@ async function importActivities(run: Run, batch: FieldRow[], zone: string, tally
 /** The touchpoint summaries (last touch, last outside meeting, count) of the touched accounts and their contacts, a few hundred accounts a statement. */
 async function refreshSummaries(run: Run): Promise<void> {
   const ids = [...run.touched];
-  const face = sql.join(faceToFaceKinds.map((kind) => sql`${kind}`));
   for (let start = 0; start < ids.length; start += 500) {
     const accounts = ids.slice(start, start + 500);
     await inTransaction(run.db, async (trx) => {
-      await trx
-        .updateTable('contacts')
-        .set({
-          last_touch_at: sql`(select max(tc.occurred_at) from touchpoint_contacts tc where tc.contact_id = contacts.id)`,
-          last_outside_meeting_at: sql`(select max(tc.occurred_at) from touchpoint_contacts tc
-            where tc.contact_id = contacts.id and tc.location = 'outside_office' and tc.kind in (${face}))`,
-          touchpoint_count: sql`(select count(*) from touchpoint_contacts tc where tc.contact_id = contacts.id)`,
-        })
-        .where(isOneOf(trx, 'contacts.account_id', accounts))
-        .execute();
-      await trx
-        .updateTable('accounts')
-        .set({ last_touchpoint_at: sql`(select max(t.occurred_at) from touchpoints t where t.account_id = accounts.id)` })
-        .where(isOneOf(trx, 'id', accounts))
-        .execute();
+      await recomputeAccountsTouchSummaries(trx, accounts);
       await riskInputsChanged(trx, accounts);
     });
   }
