@@ -430,6 +430,7 @@ class CompanyPlanner {
         next_step_due_on: dueOn,
         source: null,
         message_id: null,
+        import_key: null,
         created_at: occurredAt,
       };
       const outsideMeeting = planned.location === 'outside_office' && faceToFaceKinds.includes(planned.kind);

@@ -114,10 +114,10 @@ export async function importCsvCommand(db: Db, clock: Clock, args: string[]): Pr
   const report = await runVendorImport(db, clock, user, positionals.map(fileSource), {
     from: from as Vendor | undefined,
     dryRun: values['dry-run'],
-    onProgress: ({ file, rows }) => {
+    onProgress: (progress) => {
       if (Date.now() - shownAt < 500) return;
       shownAt = Date.now();
-      process.stderr.write(`\r${file}: ${rows} rows read…`);
+      process.stderr.write(`\r${progress}…\u001b[K`);
     },
   });
   if (shownAt > 0) process.stderr.write('\n');

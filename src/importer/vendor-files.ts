@@ -171,7 +171,7 @@ export function locationOf(kind: TouchpointKind, place: string | undefined, acco
   if (kind === 'email' || kind === 'note') return 'virtual';
   if (!place) return 'customer_office';
   if (videoPlace.test(place)) return 'virtual';
-  if (officePlace.test(place) || lower(place).includes(lower(accountName))) return 'customer_office';
+  if (officePlace.test(place) || (accountName !== '' && lower(place).includes(lower(accountName)))) return 'customer_office';
   return 'outside_office';
 }
 

@@ -9,30 +9,37 @@ import { contactEmailKey, newContactRow } from '../contacts/contacts.service.js'
 import { newContactSchema } from '../contacts/contacts.schemas.js';
 import type { ContactRole } from '../contacts/contacts.table.js';
 import type { Db, DbOrTx } from '../db/database.js';
-import { isOneOf } from '../db/dialect.js';
+import { isOneOf, isPostgres } from '../db/dialect.js';
 import { ValidationFailed } from '../http/errors.js';
 import { fieldErrors } from '../http/validation.js';
 import { riskInputsChanged } from '../risk/risk-cache.js';
 import { recomputeAccountsTouchSummaries } from '../touchpoints/touch-summaries.js';
-import { kindNeedsParticipants, type TouchpointKind } from '../touchpoints/touchpoints.table.js';
 import type { CurrentUser } from '../users/users.service.js';
 import { accountIdsOf, keyOf } from './import-run.js';
+import { dropStaging, stageActivities, startStaging, writeStagedActivities } from './vendor-activities.js';
+import { type FieldRow, headerHash, idList, type ImportFileSource, type MappingChoice, personName, planColumns, readFieldRows, readHeader, recogniseFile } from './vendor-files.js';
 import {
-  type ColumnPlan,
-  type FieldRow,
-  headerHash,
-  idList,
-  type ImportFileSource,
-  instantOf,
-  locationOf,
-  type MappingChoice,
-  personName,
-  planColumns,
-  readFieldRows,
-  readHeader,
-  recogniseFile,
-} from './vendor-files.js';
-import { type FileKind, fileKinds, type Translation, type Vendor, type VendorFile, type VendorTable, valueKey } from './vendors/vendor-table.js';
+  addProblem,
+  defaultSampleSize,
+  displayId,
+  inChunks,
+  inTransaction,
+  lookUp,
+  merge,
+  newTally,
+  ownerOf,
+  type PlannedFile,
+  remember,
+  type Run,
+  sortOut,
+  type Tally,
+  translate,
+  type VendorImportOptions,
+  type VendorImportReport,
+} from './vendor-run.js';
+import { fileKinds, type Vendor } from './vendors/vendor-table.js';
+
+export type { VendorImportReport } from './vendor-run.js';
 
 // An import from HubSpot, Salesforce or Pipedrive: several files in one run, read in the order
 // owners → accounts → contacts → roles → history, each streamed once, a batch of rows per short
@@ -41,6 +48,7 @@ import { type FileKind, fileKinds, type Translation, type Vendor, type VendorFil
 // file is held in memory but the batch at hand. The same table makes the import idempotent (a
 // record already imported is not created again, a record twice in the files is a problem row) and
 // safe when two imports of the same files run at once (its key lets one of them create a record).
+// History is staged and written last, in account order (src/importer/vendor-activities.ts).
 // A dry run (and the page's preview) is the same run inside one transaction that is rolled back,
 // so its counts and problems are exactly what the import would do.
 
@@ -49,236 +57,8 @@ const maxBatchRows = 5000;
 const minBatchRows = 100;
 /** How long one batch may hold SQLite's write lock before the next one is made smaller (as in import-run.ts). */
 const batchTargetMs = 250;
-/** How many problems the report lists (with the count of all). */
-const defaultSampleSize = 200;
-/** At most this many different owners and values are listed. */
-const listedValues = 500;
-
-export interface ImportCountPair {
-  created: number;
-  existing: number;
-}
-
-export interface VendorImportReport {
-  vendor: Vendor;
-  dryRun: boolean;
-  files: { name: string; label: string; kind: FileKind; rows: number; columns: ColumnPlan[]; headerHash: string }[];
-  translations: { field: 'roles' | 'status' | 'type'; value: string; becomes: string | null; rows: number }[];
-  accounts: ImportCountPair;
-  contacts: ImportCountPair;
-  touchpoints: ImportCountPair;
-  roles: number;
-  reportsTo: number;
-  ids: { resolved: number; unknown: number };
-  unmatchedOwners: { owner: string; rows: number }[];
-  /** Planned activities and to-dos: not history, so not touchpoints. */
-  notHistory: number;
-  problems: { file: string; line: number; message: string }[];
-  problemCount: number;
-}
-
-export interface VendorImportOptions {
-  from?: Vendor;
-  dryRun?: boolean;
-  /** Per file (by position), the columns a person re-mapped or ignored. */
-  mappings?: MappingChoice[];
-  sampleSize?: number;
-  onProgress?: (progress: { file: string; rows: number }) => void;
-}
-
-interface PlannedFile {
-  index: number;
-  source: ImportFileSource;
-  table: VendorTable;
-  file: VendorFile;
-  columns: ColumnPlan[];
-}
-
-/** What one batch found out, merged into the report once its transaction committed (a retried transaction starts a fresh one). */
-interface Tally {
-  problems: { line: number; message: string }[];
-  accounts: ImportCountPair;
-  contacts: ImportCountPair;
-  touchpoints: ImportCountPair;
-  roles: number;
-  resolved: number;
-  unknown: number;
-  touched: number[];
-}
-
-const newTally = (): Tally => ({
-  problems: [],
-  accounts: { created: 0, existing: 0 },
-  contacts: { created: 0, existing: 0 },
-  touchpoints: { created: 0, existing: 0 },
-  roles: 0,
-  resolved: 0,
-  unknown: 0,
-  touched: [],
-});
-
-interface Run {
-  db: Db | DbOrTx;
-  user: CurrentUser;
-  now: string;
-  runKey: string;
-  vendor: Vendor;
-  sampleSize: number;
-  ownerByEmail: Map<string, number>;
-  ownerByName: Map<string, number>;
-  /** Salesforce User.csv: user id → email and name (a company's users: a few hundred rows). */
-  usersById: Map<string, { email?: string; name?: string }>;
-  unmatchedOwners: Map<string, number>;
-  translations: Map<string, VendorImportReport['translations'][number]>;
-  touched: Set<number>;
-  report: VendorImportReport;
-  file: PlannedFile;
-}
-
-type SourceRow = { source_id: string; our_id: number; run_key: string; run_file: number; run_line: number };
 
 class RolledBack extends Error {}
-
-/** Rows per INSERT: SQLite takes at most 32,766 values in one statement. */
-const rowsPerInsert = 1000;
-
-/** Runs `insert` on the rows a statement's worth at a time, and joins the answers in order. */
-async function inChunks<Row, Answer>(rows: Row[], insert: (chunk: Row[]) => Promise<Answer[]>): Promise<Answer[]> {
-  const answers: Answer[] = [];
-  for (let start = 0; start < rows.length; start += rowsPerInsert) answers.push(...(await insert(rows.slice(start, start + rowsPerInsert))));
-  return answers;
-}
-
-const inTransaction = <T>(db: Db | DbOrTx, work: (trx: DbOrTx) => Promise<T>): Promise<T> =>
-  db.isTransaction ? work(db) : (db as Db).transaction().execute(work);
-
-function addProblem(run: Run, file: string, line: number, message: string) {
-  run.report.problemCount += 1;
-  if (run.report.problems.length < run.sampleSize) run.report.problems.push({ file, line, message });
-}
-
-function merge(run: Run, tally: Tally) {
-  for (const problem of tally.problems) addProblem(run, run.file.source.name, problem.line, problem.message);
-  for (const key of ['accounts', 'contacts', 'touchpoints'] as const) {
-    run.report[key].created += tally[key].created;
-    run.report[key].existing += tally[key].existing;
-  }
-  run.report.roles += tally.roles;
-  run.report.ids.resolved += tally.resolved;
-  run.report.ids.unknown += tally.unknown;
-  for (const id of tally.touched) run.touched.add(id);
-}
-
-/** A value through the vendor's table: the translation, null when known and not kept, undefined when unknown. Every value is listed in the report. */
-function translate<T extends string>(run: Run, field: 'roles' | 'status' | 'type', table: Translation<T>, value: string): T | null | undefined {
-  const key = valueKey(value);
-  const becomes = key in table ? table[key]! : undefined;
-  const seen = `${field}\u0000${key}`;
-  const entry = run.translations.get(seen);
-  if (entry) entry.rows += 1;
-  else if (run.translations.size < listedValues) run.translations.set(seen, { field, value, becomes: becomes ?? null, rows: 1 });
-  return becomes;
-}
-
-/** The owner a row names (an id from User.csv, an email or a name), among those the importing user may act for; anyone else's rows go to the importing user, and the owner is listed. */
-function ownerOf(run: Run, fields: FieldRow['fields']): number {
-  const user = fields.owner_id ? run.usersById.get(fields.owner_id) : undefined;
-  const label = fields.owner_id ? (user?.email ?? user?.name ?? fields.owner_id) : fields.owner;
-  if (!label) return run.user.id;
-  const found =
-    (user?.email ? run.ownerByEmail.get(user.email.toLowerCase()) : undefined) ??
-    run.ownerByEmail.get(label.toLowerCase()) ??
-    run.ownerByName.get((user?.name ?? label).toLowerCase());
-  if (found !== undefined) return found;
-  if (run.unmatchedOwners.has(label) || run.unmatchedOwners.size < listedValues) run.unmatchedOwners.set(label, (run.unmatchedOwners.get(label) ?? 0) + 1);
-  return run.user.id;
-}
-
-async function lookUp(db: DbOrTx, run: Run, object: string, ids: string[]): Promise<Map<string, SourceRow>> {
-  const unique = [...new Set(ids)];
-  const found = new Map<string, SourceRow>();
-  for (let start = 0; start < unique.length; start += 1000) {
-    const rows = await db
-      .selectFrom('import_source_ids')
-      .select(['source_id', 'our_id', 'run_key', 'run_file', 'run_line'])
-      .where('scope', '=', run.user.id)
-      .where('source', '=', run.vendor)
-      .where('object', '=', object)
-      .where('source_id', 'in', unique.slice(start, start + 1000))
-      .execute();
-    for (const row of rows) found.set(row.source_id, row);
-  }
-  return found;
-}
-
-interface Remembered {
-  source_id: string;
-  our_id: number;
-  line: number;
-  parent_source_id?: string | null;
-}
-
-/**
- * Records what these records became, stamped with this run and row. A record another import
- * recorded a moment ago keeps its first our_id: the answer says which it is.
- */
-async function remember(db: DbOrTx, run: Run, object: string, rows: Remembered[], aliasesOnly = false): Promise<Map<string, number>> {
-  const kept = new Map<string, number>();
-  for (let start = 0; start < rows.length; start += 500) {
-    const values = rows.slice(start, start + 500).map((row) => ({
-      scope: run.user.id,
-      source: run.vendor,
-      object,
-      source_id: row.source_id,
-      our_id: row.our_id,
-      parent_source_id: row.parent_source_id ?? null,
-      run_key: run.runKey,
-      run_file: run.file.index,
-      run_line: row.line,
-    }));
-    const query = db.insertInto('import_source_ids').values(values);
-    const answered = aliasesOnly
-      ? await query.onConflict((conflict) => conflict.doNothing()).returning(['source_id', 'our_id']).execute()
-      : await query
-          .onConflict((conflict) =>
-            conflict.columns(['scope', 'source', 'object', 'source_id']).doUpdateSet((eb) => ({
-              run_key: eb.ref('excluded.run_key'),
-              run_file: eb.ref('excluded.run_file'),
-              run_line: eb.ref('excluded.run_line'),
-              parent_source_id: eb.ref('excluded.parent_source_id'),
-            })),
-          )
-          .returning(['source_id', 'our_id'])
-          .execute();
-    for (const row of answered) kept.set(row.source_id, row.our_id);
-  }
-  return kept;
-}
-
-/**
- * Splits a batch by what is known of each record: new, imported before (with what it became), or
- * a repeat of a row earlier in this run (a problem row naming that row).
- */
-function sortOut<T extends { line: number; source_id: string }>(run: Run, tally: Tally, rows: T[], seen: Map<string, SourceRow>, what: string) {
-  const fresh: T[] = [];
-  const known: (T & { our_id: number })[] = [];
-  const inBatch = new Map<string, number>();
-  for (const row of rows) {
-    const earlier = seen.get(row.source_id);
-    const earlierLine = earlier?.run_key === run.runKey ? earlier.run_line : inBatch.get(row.source_id);
-    if (earlierLine !== undefined) {
-      const where = earlier?.run_key === run.runKey && earlier.run_file !== run.file.index ? `${run.report.files[earlier.run_file]?.name ?? 'another file'} row ${earlierLine}` : `row ${earlierLine}`;
-      tally.problems.push({ line: row.line, message: `the same ${what} (${displayId(row.source_id)}) as ${where}: a duplicate row, skipped` });
-      continue;
-    }
-    inBatch.set(row.source_id, row.line);
-    if (earlier) known.push({ ...row, our_id: earlier.our_id });
-    else fresh.push(row);
-  }
-  return { fresh, known };
-}
-
-const displayId = (sourceId: string) => sourceId.replace(/^(name|email):/, '');
 
 // ——— accounts ———
 
@@ -593,149 +373,6 @@ async function importRoles(run: Run, batch: FieldRow[]): Promise<Tally> {
   });
 }
 
-// ——— history ———
-
-interface ActivityWanted {
-  line: number;
-  source_id: string;
-  kind: TouchpointKind;
-  occurred_at: string;
-  place?: string;
-  summary: string;
-  notes: string;
-  author_id: number;
-  contacts: string[];
-  account?: string;
-}
-
-/** The touchpoint kind of an activity; null: not history (a to-do); a string: the problem. */
-function kindOf(run: Run, fields: FieldRow['fields']): TouchpointKind | null | { problem: string } {
-  const { file, table } = run.file;
-  // Salesforce: a task's subtype (Call, Email) says more than its type; a plain "Task" subtype says nothing.
-  const value = fields.subkind && valueKey(fields.subkind) !== 'TASK' ? fields.subkind : fields.kind;
-  if (!value) return file.kind_of_every_row ?? { problem: 'the activity has no type' };
-  const becomes = translate(run, 'type', table.kinds, value);
-  if (becomes) return becomes;
-  if (file.kind_of_every_row) return file.kind_of_every_row;
-  return becomes === null ? null : { problem: `activity type "${value}" is not one Buychain knows (calls, meetings, emails, notes)` };
-}
-
-const summaryLimit = 5000;
-
-async function importActivities(run: Run, batch: FieldRow[], zone: string, tallyNotHistory: () => void): Promise<Tally> {
-  const wanted: ActivityWanted[] = [];
-  const problems: Tally['problems'] = [];
-  for (const { line, fields } of batch) {
-    if (run.file.table.done && fields.done !== undefined && !run.file.table.done.includes(valueKey(fields.done))) {
-      tallyNotHistory();
-      continue;
-    }
-    const kind = kindOf(run, fields);
-    if (kind === null) {
-      tallyNotHistory();
-      continue;
-    }
-    if (typeof kind === 'object') {
-      problems.push({ line, message: kind.problem });
-      continue;
-    }
-    const when = fields.occurred_at ?? fields.occurred_on;
-    const occurredAt = instantOf(when, fields.occurred_time, zone);
-    if (!fields.source_id) problems.push({ line, message: 'the activity has no id' });
-    else if (!occurredAt) problems.push({ line, message: when ? `the date "${when}" cannot be read: write it as YYYY-MM-DD` : 'the activity has no date' });
-    else if (occurredAt > run.now) tallyNotHistory();
-    else if ((fields.subject?.length ?? 0) > summaryLimit || (fields.body?.length ?? 0) > summaryLimit)
-      problems.push({ line, message: `the subject or the notes are longer than ${summaryLimit} characters` });
-    else
-      wanted.push({
-        line,
-        source_id: fields.source_id,
-        kind,
-        occurred_at: occurredAt,
-        place: fields.location,
-        summary: fields.subject ?? '',
-        notes: fields.body ?? '',
-        author_id: ownerOf(run, fields),
-        contacts: idList(fields.contact_ids),
-        account: idList(fields.account_id)[0],
-      });
-  }
-  return inTransaction(run.db, async (trx) => {
-    const tally = newTally();
-    tally.problems.push(...problems);
-    const seen = await lookUp(trx, run, 'activity', wanted.map((row) => row.source_id));
-    const { fresh, known } = sortOut(run, tally, wanted, seen, 'activity');
-    tally.touchpoints.existing += known.length;
-    if (known.length > 0) await remember(trx, run, 'activity', known);
-    if (fresh.length === 0) return tally;
-    const contactRefs = await lookUp(trx, run, 'contact', fresh.flatMap((row) => row.contacts));
-    const accountRefs = await lookUp(trx, run, 'account', fresh.flatMap((row) => (row.account ? [row.account] : [])));
-    const contactIds = [...new Set([...contactRefs.values()].map((row) => row.our_id))];
-    const contactAccount = new Map(
-      (contactIds.length === 0 ? [] : await trx.selectFrom('contacts').select(['id', 'account_id']).where(isOneOf(trx, 'id', contactIds)).execute()).map((row) => [row.id, row.account_id]),
-    );
-    const accountIds = [...new Set([...accountRefs.values()].map((row) => row.our_id).concat([...contactAccount.values()]))];
-    const accountNames = new Map(
-      (accountIds.length === 0 ? [] : await trx.selectFrom('accounts').select(['id', 'name']).where(isOneOf(trx, 'id', accountIds)).execute()).map((row) => [row.id, row.name]),
-    );
-    const placed: (ActivityWanted & { account_id: number; participants: number[] })[] = [];
-    for (const row of fresh) {
-      const found = row.contacts.flatMap((ref) => {
-        const id = contactRefs.get(ref)?.our_id;
-        return id === undefined ? [] : [id];
-      });
-      tally.resolved += found.length + (row.account && accountRefs.has(row.account) ? 1 : 0);
-      tally.unknown += row.contacts.length - found.length + (row.account && !accountRefs.has(row.account) ? 1 : 0);
-      const accountId = (row.account ? accountRefs.get(row.account)?.our_id : undefined) ?? contactAccount.get(found[0]!);
-      const participants = [...new Set(found.filter((id) => contactAccount.get(id) === accountId))];
-      const unknownIds = [...row.contacts.filter((ref) => !contactRefs.has(ref)), ...(row.account && !accountRefs.has(row.account) ? [row.account] : [])];
-      if (accountId === undefined) tally.problems.push({ line: row.line, message: `no account: ${unknownIds.length > 0 ? `${unknownIds.join(', ')} ${unknownIds.length === 1 ? 'is' : 'are'} not in the files, nor imported before` : 'the activity names no contact or company'}` });
-      else if (kindNeedsParticipants(row.kind) && participants.length === 0)
-        tally.problems.push({ line: row.line, message: `nobody who took part is known: ${unknownIds.length > 0 ? `${unknownIds.join(', ')} not in the files` : 'the activity names no contact'}` });
-      else placed.push({ ...row, account_id: accountId, participants });
-    }
-    if (placed.length === 0) return tally;
-    const created = await inChunks(placed, (chunk) =>
-      trx
-      .insertInto('touchpoints')
-      .values(
-        chunk.map((row) => ({
-          account_id: row.account_id,
-          author_id: row.author_id,
-          kind: row.kind,
-          occurred_at: row.occurred_at,
-          location: locationOf(row.kind, row.place, accountNames.get(row.account_id) ?? ''),
-          summary: row.summary,
-          internal_notes: row.notes,
-          testimonial_url: null,
-          next_step: null,
-          next_step_due_on: null,
-          created_at: run.now,
-        })),
-      )
-      .returning(['id', 'account_id', 'occurred_at', 'kind', 'location'])
-      .execute(),
-    );
-    if (created.some((touchpoint, index) => touchpoint.account_id !== placed[index]!.account_id || touchpoint.occurred_at !== placed[index]!.occurred_at))
-      throw new Error('The database answered the new touchpoints in another order than they were given');
-    const participants = placed.flatMap((row, index) =>
-      row.participants.map((contact_id) => ({ touchpoint_id: created[index]!.id, contact_id, account_id: row.account_id, occurred_at: row.occurred_at, kind: row.kind, location: created[index]!.location })),
-    );
-    for (let start = 0; start < participants.length; start += 500) await trx.insertInto('touchpoint_contacts').values(participants.slice(start, start + 500)).execute();
-    const kept = await remember(trx, run, 'activity', placed.map((row, index) => ({ source_id: row.source_id, our_id: created[index]!.id, line: row.line })));
-    // Another import of the same files recorded some of them first: ours go.
-    const lost = placed.flatMap((row, index) => (kept.get(row.source_id) === created[index]!.id ? [] : [created[index]!.id]));
-    if (lost.length > 0) {
-      await trx.deleteFrom('touchpoint_contacts').where(isOneOf(trx, 'touchpoint_id', lost)).execute();
-      await trx.deleteFrom('touchpoints').where(isOneOf(trx, 'id', lost)).execute();
-    }
-    tally.touchpoints.created += placed.length - lost.length;
-    tally.touchpoints.existing += lost.length;
-    tally.touched.push(...new Set(placed.map((row) => row.account_id)));
-    return tally;
-  });
-}
-
 /** The touchpoint summaries (last touch, last outside meeting, count) of the touched accounts and their contacts, a few hundred accounts a statement. */
 async function refreshSummaries(run: Run): Promise<void> {
   const ids = [...run.touched];
@@ -819,10 +456,26 @@ export async function runVendorImport(db: Db, clock: Clock, user: CurrentUser, f
       touched: new Set(),
       report,
       file: planned[0]!,
+      staged: 0,
     };
+    const withHistory = planned.some((file) => file.file.kind === 'activities');
+    if (withHistory) await startStaging(handle);
+    try {
+      await readFiles(run);
+      if (withHistory) await writeStagedActivities(run, (written, of) => options.onProgress?.(`history: ${written} of ${of} touchpoints written`));
+    } finally {
+      // After a failure the run's own error is what matters: a staging table left behind goes with the connection, or is replaced by the next run.
+      if (withHistory) await dropStaging(handle).catch(() => undefined);
+    }
+    await refreshSummaries(run);
+    report.unmatchedOwners = [...run.unmatchedOwners].map(([owner, rows]) => ({ owner, rows })).sort((a, b) => b.rows - a.rows);
+    report.translations = [...run.translations.values()];
+  };
+  const readFiles = async (run: Run) => {
     const ordered = [...planned].sort((a, b) => fileKinds.indexOf(a.file.kind) - fileKinds.indexOf(b.file.kind) || a.index - b.index);
     for (const [position, file] of ordered.entries()) {
       run.file = file;
+      const handle = run.db;
       const summary = report.files[file.index]!;
       // A batch that held the lock longer than the target halves the next one, a quick one doubles it: other writers wait a fraction of a second.
       let batchRows = maxBatchRows / 5;
@@ -838,30 +491,41 @@ export async function runVendorImport(db: Db, clock: Clock, user: CurrentUser, f
         else if (file.file.kind === 'accounts') merge(run, await importAccounts(run, rows));
         else if (file.file.kind === 'contacts') merge(run, await importContacts(run, rows));
         else if (file.file.kind === 'roles') merge(run, await importRoles(run, rows));
-        else merge(run, await importActivities(run, rows, user.time_zone, () => (report.notHistory += 1)));
+        else merge(run, await stageActivities(run, rows, user.time_zone, () => (report.notHistory += 1)));
         const tookMs = performance.now() - started;
         batchRows = tookMs > batchTargetMs ? Math.max(minBatchRows, batchRows / 2) : tookMs < batchTargetMs / 3 ? Math.min(maxBatchRows, batchRows * 2) : batchRows;
-        options.onProgress?.({ file: file.source.name, rows: summary.rows });
+        options.onProgress?.(`${file.source.name}: ${summary.rows} rows read`);
       }
       const nextKind = ordered[position + 1]?.file.kind;
       if (file.file.kind === 'contacts' && nextKind !== 'contacts') await resolveReportsTo(run);
     }
-    await refreshSummaries(run);
-    report.unmatchedOwners = [...run.unmatchedOwners].map(([owner, rows]) => ({ owner, rows })).sort((a, b) => b.rows - a.rows);
-    report.translations = [...run.translations.values()];
   };
-  if (!report.dryRun) {
-    await work(db);
-    return report;
-  }
-  await db
-    .transaction()
-    .execute(async (trx) => {
-      await work(trx);
-      throw new RolledBack();
-    })
-    .catch((error: unknown) => {
-      if (!(error instanceof RolledBack)) throw error;
-    });
+  await onOwnConnection(db, async (handle) => {
+    if (!report.dryRun) return work(handle);
+    await handle
+      .transaction()
+      .execute(async (trx) => {
+        await work(trx);
+        throw new RolledBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+  });
   return report;
+}
+
+/** Each SQLite database's vendor import running now, the next one waits for: see onOwnConnection. */
+const sqliteImports = new WeakMap<Db, Promise<unknown>>();
+
+/**
+ * Runs an import on a connection of its own, as its staging tables are the connection's: on
+ * PostgreSQL one connection of the pool for the whole run; SQLite has one connection per process,
+ * so one import at a time in this process (imports by other processes have theirs).
+ */
+function onOwnConnection(db: Db, work: (handle: Db) => Promise<void>): Promise<void> {
+  if (isPostgres(db)) return db.connection().execute(work);
+  const run = (sqliteImports.get(db) ?? Promise.resolve()).catch(() => undefined).then(() => work(db));
+  sqliteImports.set(db, run);
+  return run;
 }
