@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { plannedMeetingText } from '../risk/risk.rules.js';
 import type { PlannedMeetingItem } from './digest.service.js';
 
-// Helpers only the digest templates use, handed to Handlebars with each digest render.
+// Helpers the digest templates use, handed to Handlebars with each digest render; the rep's week
+// and the calendar feed reuse their words.
 // Email clients ignore stylesheets, so colours travel as inline styles.
 
 /** "1 day", "3 days". */
