@@ -4,7 +4,8 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { isOneOf } from '../db/dialect.js';
-import { LocalDay } from '../risk/risk.rules.js';
+import { formatDay } from '../digest/digest.helpers.js';
+import { LocalDay, plannedMeetingText } from '../risk/risk.rules.js';
 import { assessAccounts } from '../risk/risk.service.js';
 import { hashToken } from '../users/tokens.js';
 import type { CurrentUser } from '../users/users.service.js';
@@ -14,7 +15,8 @@ import type { CurrentUser } from '../users/users.service.js';
 // the hash, so the old address stops working at once.
 //
 // The feed has the dated work on the accounts the user owns (a manager's own, not their team's):
-// each account's next decision-maker meeting, open promises and recovery-playbook steps, complaint
+// each account's next decision-maker meeting (on its due day, or on the day of the coffee already
+// planned from an invitation), open promises and recovery-playbook steps, complaint
 // follow-ups, and yearly birthdays and anniversaries. Each event's UID is derived from what it is
 // about, never from its date, so a calendar moves an event whose date changed instead of adding a
 // second one; done items are simply absent. Dates are all-day events on the user's own calendar.
@@ -157,13 +159,30 @@ export async function buildCalendarFeed(db: DbOrTx, user: CurrentUser, { now, ba
   const preferences = new Map(decisionMakers.map((row) => [row.id, row]));
   for (const { account, risk } of assessed) {
     const meeting = risk.decision_maker_meeting;
-    if (!meeting || meeting.due_on > to) continue;
-    const prefers = preferences.get(meeting.contact.id);
+    if (!meeting) continue;
+    const uid = `decision-maker-meeting-${account.id}`;
     const lastMet = meeting.last_met_at ? `Last met outside the office on ${DateTime.fromISO(meeting.last_met_at).setZone(zone).toFormat('d LLL yyyy')}.` : 'Never met outside the office yet.';
+    const planned = meeting.planned;
+    if (planned) {
+      // Already booked: nothing left to chase on the due day, so the same event moves to the day of
+      // the coffee, where what is left to do is say afterwards that it was held outside the office.
+      if (planned.on > to) continue;
+      const sentence = plannedMeetingText(planned);
+      event(
+        uid,
+        day(planned.on),
+        about(`${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}`, account.name),
+        link(`/accounts/${account.id}#planned-meetings`),
+        `Due ${formatDay(meeting.due_on)}. ${lastMet} Afterwards, answer “Outside the office” on it on the account page: that restarts the clock.`,
+      );
+      continue;
+    }
+    if (meeting.due_on > to) continue;
+    const prefers = preferences.get(meeting.contact.id);
     const reach = [prefers?.preferred_channel, prefers?.preferred_time].filter(Boolean).join(', ');
     // Overdue a long time: kept at the start of the window rather than dropped.
     event(
-      `decision-maker-meeting-${account.id}`,
+      uid,
       day(meeting.due_on < from ? from : meeting.due_on),
       about(`Coffee with ${meeting.contact.name} due`, account.name),
       link(`/accounts/${account.id}/touchpoints/new?contact=${meeting.contact.id}`),

@@ -1,6 +1,9 @@
 import { DateTime } from 'luxon';
+import { plannedMeetingText } from '../risk/risk.rules.js';
+import type { PlannedMeetingItem } from './digest.service.js';
 
-// Helpers only the digest templates use, handed to Handlebars with each digest render.
+// Helpers the digest templates use, handed to Handlebars with each digest render; the rep's week
+// and the calendar feed reuse their words.
 // Email clients ignore stylesheets, so colours travel as inline styles.
 
 /** "1 day", "3 days". */
@@ -38,4 +41,10 @@ export function departureWhen(status: unknown, date: unknown): string {
   return `${status === 'left' ? 'left' : 'leaving'} on ${formatDay(date)}`;
 }
 
-export const digestHelpers = { plural, levelStyle, formatDay, describeKeyDate, departureWhen };
+/** "coffee with Maria Lopez planned for Thu 10 Dec", the pages' words, for an email's planned meeting; nothing when none is. */
+export function plannedMeeting(planned: unknown): string {
+  const item = planned as PlannedMeetingItem | null | undefined;
+  return item ? plannedMeetingText({ contact: { name: item.contact_name }, on: item.on }) : '';
+}
+
+export const digestHelpers = { plural, levelStyle, formatDay, describeKeyDate, departureWhen, plannedMeeting };

@@ -96,10 +96,23 @@ export interface RiskChange extends LinkedAccount {
   cleared_flags: string[];
 }
 
+/** A coffee planned with a decision-maker from an invitation: with whom, and its day in the reader's zone. */
+export interface PlannedMeetingItem {
+  contact_id: number;
+  contact_name: string;
+  on: string;
+}
+
+/** The risk clock's planned meeting as the emails carry it (the digest, the rep's week). */
+export const plannedMeetingItem = (planned: { contact: { id: number; name: string }; on: string } | null): PlannedMeetingItem | null =>
+  planned ? { contact_id: planned.contact.id, contact_name: planned.contact.name, on: planned.on } : null;
+
 export interface OverdueMeeting extends LinkedAccount {
   contact_name: string;
   never_met: boolean;
   days_overdue: number;
+  /** Already booked: the manager need not chase it. */
+  planned: PlannedMeetingItem | null;
 }
 
 export interface Departure extends LinkedAccount {
@@ -497,6 +510,7 @@ function overdueMeetingsByRep(assessed: AccountWithRisk[], accountLink: (row: { 
       contact_name: meeting.contact.name,
       never_met: meeting.never_met,
       days_overdue: -meeting.due_in_days,
+      planned: plannedMeetingItem(meeting.planned),
     });
   }
   for (const owner of byOwner.values()) owner.meetings.sort((a, b) => b.days_overdue - a.days_overdue || a.account_name.localeCompare(b.account_name));

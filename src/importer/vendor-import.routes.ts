@@ -36,8 +36,11 @@ const fieldOptions = (chosen: VendorField | null) => [
   ...vendorFields.map((field) => ({ value: field, label: field.replaceAll('_', ' '), selected: field === chosen })),
 ];
 
-/** The columns as chosen on the form (`map_<file>_<column>`), per file: header → field or "". */
-function chosenMappings(body: Record<string, unknown>, files: { source: { name: string }; columns: ColumnPlan[] }[]): MappingChoice[] {
+/**
+ * The columns as chosen on the form (`map_<file>_<column>`), per file: header → field or "", and an
+ * error per select whose value is not one of its options (that column is left out of the choice).
+ */
+function chosenMappings(body: Record<string, unknown>, files: { source: { name: string }; columns: ColumnPlan[] }[]) {
   const errors: Record<string, string> = {};
   const mappings = files.map(({ source: file, columns }, fileIndex) => {
     const choice: MappingChoice = {};
@@ -50,8 +53,7 @@ function chosenMappings(body: Record<string, unknown>, files: { source: { name: 
     });
     return choice;
   });
-  if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
-  return mappings;
+  return { mappings, errors };
 }
 
 export function vendorImportPages({ db, clock }: AppContext): Router {
@@ -110,18 +112,27 @@ export function vendorImportPages({ db, clock }: AppContext): Router {
       res,
       async () => {
         const step = stepSchema.safeParse(body);
-        if (!step.success) throw new ValidationFailed({ action: step.error.issues[0]!.message });
+        const from = fromSchema.safeParse(body).data?.from;
         const files = await storedFiles(db, uploadId);
+        const saved = await savedMappings(db, viewer, files);
         // The columns as the page showed them, then as the person chose them.
-        const planned = await planFiles(files, step.data.from, await savedMappings(db, viewer, files));
-        const mappings = chosenMappings(body, planned);
+        const planned = await planFiles(files, from, saved);
+        const { mappings, errors } = chosenMappings(body, planned);
+        for (const issue of step.error?.issues ?? []) errors[String(issue.path[0] ?? 'action')] ??= issue.message;
+        if (Object.keys(errors).length > 0) {
+          // Shown again as the person left it: their choices over what the page showed (a refused
+          // select keeps what it showed), each error beside its select; nothing is saved.
+          shown = await preview(viewer, uploadId, from, mappings.map((choice, index) => ({ ...saved[index], ...choice })));
+          throw new ValidationFailed(errors);
+        }
+        const { action } = step.data!;
         for (const [index, file] of planned.entries())
           if (Object.keys(mappings[index]!).length > 0) await saveMapping(db, clock, viewer, headerHash(file.columns.map((column) => column.header)), mappings[index]!);
-        if (step.data.action === 'check') {
-          res.render('importer/vendor-preview', await preview(viewer, uploadId, step.data.from, mappings));
+        if (action === 'check') {
+          res.render('importer/vendor-preview', await preview(viewer, uploadId, from, mappings));
           return;
         }
-        const report = await runVendorImport(db, clock, viewer, files, { from: step.data.from, mappings });
+        const report = await runVendorImport(db, clock, viewer, files, { from, mappings });
         await discardUpload(db, uploadId);
         flash(
           req,

@@ -1,7 +1,5 @@
-import { digestHelpers, formatDay, plural } from '../digest/digest.helpers.js';
-import { plannedMeetingText } from '../risk/risk.rules.js';
+import { digestHelpers, formatDay, plannedMeeting, plural } from '../digest/digest.helpers.js';
 import { label } from '../views/helpers/labels.js';
-import type { MeetingItem } from './rep-week.service.js';
 
 // Helpers the rep's week templates use (with the digest's), handed to Handlebars with each render.
 
@@ -19,8 +17,7 @@ export function dueWhen(dueOn: unknown, daysLate: unknown): string {
 export function meetingWhen(daysOverdue: unknown, dueOn: unknown, neverMet: unknown, planned: unknown): string {
   const overdue = Number(daysOverdue);
   const when = overdue > 0 ? `${plural(overdue, 'day')} overdue` : overdue === 0 ? 'due today' : `due ${formatDay(dueOn)}`;
-  const next = planned as MeetingItem['planned'] | undefined;
-  return [when, ...(neverMet ? ['never met outside the office'] : []), ...(next ? [plannedMeetingText({ contact: { name: next.contact_name }, on: next.on })] : [])].join(' · ');
+  return [when, neverMet ? 'never met outside the office' : '', plannedMeeting(planned)].filter(Boolean).join(' · ');
 }
 
 /** "Prefers phone, mornings before 9", or nothing when we do not know. */

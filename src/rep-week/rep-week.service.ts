@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/database.js';
 import { isOneOf } from '../db/dialect.js';
 import { contactRolesColumn, nextRecoveryStepColumn } from '../playbook/departure-columns.js';
 import { upcomingKeyDates } from '../contacts/key-dates.service.js';
-import { type RiskSnapshot, digestWeek } from '../digest/digest.service.js';
+import { type PlannedMeetingItem, type RiskSnapshot, digestWeek, plannedMeetingItem } from '../digest/digest.service.js';
 import { describeWeek, isoWeekOf, previousWeek, sendMomentOf } from '../digest/iso-week.js';
 import { LocalDay, type RiskLevel, riskLevels, riskRuleByCode } from '../risk/risk.rules.js';
 import { assessAccounts } from '../risk/risk.service.js';
@@ -77,7 +77,7 @@ export interface MeetingItem extends WeekItem {
   days_overdue: number;
   never_met: boolean;
   /** The coffee already planned with a decision-maker (from an invitation), if any. */
-  planned: { contact_id: number; contact_name: string; on: string } | null;
+  planned: PlannedMeetingItem | null;
   preferred_channel: string | null;
   preferred_time: string | null;
 }
@@ -310,7 +310,7 @@ export async function buildRepWeek(db: DbOrTx, recipient: RepWeekRecipient, opti
         due_on: meeting.due_on,
         days_overdue: -meeting.due_in_days,
         never_met: meeting.never_met,
-        planned: meeting.planned ? { contact_id: meeting.planned.contact.id, contact_name: meeting.planned.contact.name, on: meeting.planned.on } : null,
+        planned: plannedMeetingItem(meeting.planned),
         preferred_channel: preferences.get(meeting.contact.id)?.preferred_channel ?? null,
         preferred_time: preferences.get(meeting.contact.id)?.preferred_time ?? null,
       }))
