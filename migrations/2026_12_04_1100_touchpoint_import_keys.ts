@@ -3,7 +3,10 @@ import { type Kysely, sql } from 'kysely';
 // Frozen in time: this file never imports application code.
 //
 // An imported activity keeps the record it came from on the touchpoint itself ("<importing user
-// id>/<vendor>/<record id>"), under a unique index that holds only imported touchpoints. Before,
+// id>/<vendor>/<record id>"), unique within its account, under an index that holds only imported
+// touchpoints. The account comes first in the index because history is written account by account:
+// a key alone would put each new touchpoint on a random page of the index (on a million activities,
+// 58 s against 8 s for the same inserts without it), as with the mail capture's message key. Before,
 // each activity also had a row in import_source_ids: four more B-tree entries per activity, the
 // largest single cost of importing a million of them, for a key nothing else refers to. The
 // import now writes history from a staging table in one INSERT … SELECT per chunk, and this key is
@@ -20,7 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('touchpoints_import_key')
     .on('touchpoints')
-    .column('import_key')
+    .columns(['account_id', 'import_key'])
     .unique()
     .where(sql.ref('import_key'), 'is not', null)
     .execute();

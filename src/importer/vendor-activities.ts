@@ -18,8 +18,9 @@ import { valueKey } from './vendors/vendor-table.js';
 //    transaction, each by one INSERT … SELECT: an account's history lands on neighbouring pages of
 //    every index instead of one page per activity all over the file.
 //
-// Each touchpoint keeps its record's key (import_key, unique), which makes a second import of the
-// same files create nothing twice, and lets two imports of the same files run at once.
+// Each touchpoint keeps its record's key (import_key, unique within the account), which makes a
+// second import of the same files create nothing twice, and lets two imports of the same files run
+// at once.
 
 /** An activity kept for writing; status says what became of it. */
 interface StagedActivitiesTable {
@@ -202,12 +203,6 @@ export async function writeStagedActivities(run: Run, onProgress?: (written: num
       exists(selectFrom('staged_activities as first').select('first.seq').whereRef('first.import_key', '=', 'staged_activities.import_key').whereRef('first.seq', '<', 'staged_activities.seq')),
     )
     .execute();
-  await stage
-    .updateTable('staged_activities')
-    .set({ status: 'existing' })
-    .where(isNew)
-    .where(({ exists, selectFrom }) => exists(selectFrom('touchpoints').select('touchpoints.id').whereRef('touchpoints.import_key', '=', 'staged_activities.import_key')))
-    .execute();
 
   // The people and companies named, through what the files' records became (each staged row looks
   // its id up: a join in UPDATE … FROM lets SQLite's planner scan the whole id table instead).
@@ -242,8 +237,6 @@ export async function writeStagedActivities(run: Run, onProgress?: (written: num
     .where(({ exists, selectFrom }) => exists(selectFrom('accounts').select('accounts.id').whereRef('accounts.id', '=', 'staged_activities.account_id')))
     .execute();
   await stage.updateTable('staged_activities').set({ account_id: null }).where(isNew).where('account_ref_found', '=', 0).execute();
-  await countIds(run, stage);
-
   // No company named (or not found): the account of the first person found.
   await stage
     .updateTable('staged_activities')
@@ -259,6 +252,21 @@ export async function writeStagedActivities(run: Run, onProgress?: (written: num
     .where(isNew)
     .where('account_id', 'is', null)
     .execute();
+  // Imported before (the key is unique within the account the record resolves to).
+  await stage
+    .updateTable('staged_activities')
+    .set({ status: 'existing' })
+    .where(isNew)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('touchpoints')
+          .select('touchpoints.id')
+          .whereRef('touchpoints.account_id', '=', 'staged_activities.account_id')
+          .whereRef('touchpoints.import_key', '=', 'staged_activities.import_key'),
+      ),
+    )
+    .execute();
+  await countIds(run, stage);
   await stage.updateTable('staged_activities').set({ status: 'no_account' }).where(isNew).where('account_id', 'is', null).execute();
   // Someone who took part must be known, at that account (except for a note).
   await stage
@@ -434,17 +442,24 @@ async function writeInAccountOrder(run: Run, stage: Staging, onProgress?: (writt
             .innerJoin('staged_participants', (join) =>
               join.onRef('staged_participants.seq', '=', 'staged_activities.seq').onRef('staged_participants.contact_account', '=', 'staged_activities.account_id'),
             )
-            .innerJoin('touchpoints', 'touchpoints.import_key', 'staged_activities.import_key')
+            // The touchpoint looked up by its key for each row: as a join, SQLite's planner would rather walk the touchpoints by account.
             .select((eb) => [
-              'touchpoints.id',
+              eb
+                .selectFrom('touchpoints')
+                .select('touchpoints.id')
+                .whereRef('touchpoints.account_id', '=', 'staged_activities.account_id')
+                .whereRef('touchpoints.import_key', '=', 'staged_activities.import_key')
+                .$asScalar()
+                .$notNull()
+                .as('touchpoint_id'),
               eb.ref('staged_participants.contact_id').$notNull().as('contact_id'),
-              'touchpoints.account_id',
-              'touchpoints.occurred_at',
-              'touchpoints.kind',
-              'touchpoints.location',
+              eb.ref('staged_activities.account_id').$notNull().as('account_id'),
+              'staged_activities.occurred_at',
+              'staged_activities.kind',
+              'staged_activities.location',
             ])
             .distinct()
-            .orderBy('touchpoints.account_id')
+            .orderBy('account_id')
             .orderBy('contact_id'),
         )
         .onConflict((conflict) => conflict.doNothing())

@@ -43,7 +43,7 @@ export interface TouchpointsTable {
   source: Generated<'email' | null>;
   /** The captured message's Message-ID: one touchpoint per message per account. */
   message_id: Generated<string | null>;
-  /** Imported history: the record it came from ("<importing user id>/<vendor>/<record id>"), so a second import creates it once. */
+  /** Imported history: the record it came from ("<importing user id>/<vendor>/<record id>", unique in the account), so a second import creates it once. */
   import_key: Generated<string | null>;
   created_at: string;
 }
