@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { isOneOf } from '../db/dialect.js';
+import { isOneOf, isPostgres } from '../db/dialect.js';
 import { kindNeedsParticipants, type TouchpointKind, touchpointKinds, type TouchpointLocation } from '../touchpoints/touchpoints.table.js';
 import { type FieldRow, idList, instantOf, locationOf } from './vendor-files.js';
 import { addProblem, displayId, inTransaction, newTally, ownerOf, type Run, type Tally, translate } from './vendor-run.js';
@@ -67,6 +68,12 @@ type Staging = ReturnType<typeof staging>;
 const firstChunkRows = 2000;
 const chunkRowsRange = { min: 200, max: 50_000 };
 const chunkTargetMs = 250;
+/**
+ * The pause after each chunk on SQLite. A writer kept waiting by a chunk retries on SQLite's busy
+ * handler, which sleeps up to 100 ms between tries; chunks one after another with no gap would take
+ * the lock back before it woke, every time, until its 2 s ran out.
+ */
+const sqliteGapMs = 100;
 /** Rows per multi-row INSERT into the staging tables (SQLite takes at most 32,766 values in one statement). */
 const stagedPerInsert = 1000;
 /** Problem rows and places read back a page at a time. */
@@ -470,6 +477,7 @@ async function writeInAccountOrder(run: Run, stage: Staging, onProgress?: (writt
     if (!end) break;
     start = [end.account_id!, end.seq];
     const tookMs = performance.now() - started;
+    if (!isPostgres(run.db)) await sleep(sqliteGapMs);
     chunkRows = tookMs > chunkTargetMs ? Math.max(chunkRowsRange.min, Math.round(chunkRows / 2)) : tookMs < chunkTargetMs / 3 ? Math.min(chunkRowsRange.max, chunkRows * 2) : chunkRows;
     onProgress?.(done, wanted);
   }
