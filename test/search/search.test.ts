@@ -122,6 +122,31 @@ describe('search', () => {
     }
   });
 
+  it('finds the same rows row by row (a rep or a manager) as through the index (an admin)', async () => {
+    const texts = [
+      { name: 'Zoë Ødegaard', title: 'Łódź Office Lead', email: 'zoe+crm@north-wind.example' },
+      { name: "SEÁN O'NEIL-MACDONALD", title: 'Head of R&D 2' },
+      { name: 'Дмитрий Петров', title: 'Закупки', email: 'dmitry@ключ.example' },
+      { name: 'Ingrid Straße', email: 'INGRID.STRASSE@EXAMPLE.DE' },
+      { name: 'KOFI MENSAH', title: 'CFO', email: 'K.MENSAH@ACCRA-TRADING.EXAMPLE' },
+    ];
+    for (const text of texts) await t.make.contact(people.rep, ids.account, text);
+    const queries = ['zoe odeg', 'lodz', 'crm', 'north wind', 'sean o neil', 'macdon', 'r d 2', 'дмит', 'Дмитрий', 'ключ', 'strasse', 'strase', 'ingrid.str', 'kofi mens', 'k mensah', 'accra trad', 'hele dup', 'tom'];
+    for (const table of ['contacts', 'accounts'] as const)
+      for (const q of queries) {
+        const found = (rowByRow: boolean) =>
+          t.db.selectFrom(table).select(`${table}.id`).where(matches(t.db, table, searchWords(q), { rowByRow })).orderBy(`${table}.id`).execute();
+        expect(await found(true), `${table}: ${q}`).toEqual(await found(false));
+      }
+    expect(await found('rep', 'zoe crm')).toEqual(['contact:Zoë Ødegaard']);
+    expect(await found('manager', 'macdon')).toEqual(["contact:SEÁN O'NEIL-MACDONALD"]);
+    // Row by row, neither database starts from the index's matches.
+    const query = t.db.selectFrom('contacts').select('contacts.id').where(matches(t.db, 'contacts', ['hele'], { rowByRow: true })).compile();
+    const explain = isPostgres(t.db) ? 'explain' : 'explain query plan';
+    const plan = JSON.stringify((await t.db.executeQuery(CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]))).rows);
+    expect(plan).not.toMatch(isPostgres(t.db) ? /contacts_search/ : /SEARCH contacts USING INTEGER PRIMARY KEY/);
+  });
+
   it('reads a query as the index does', () => {
     expect(searchWords("  Hélène O'Brien-Łukasz ")).toEqual(['helene', 'o', 'brien', 'lukasz']);
   });
