@@ -17,16 +17,9 @@ import { npmStartCommand, sampleProcess } from './processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface ImportTiming {
+export interface ImportTiming extends Measured {
   rows: number;
   file_mb: number;
-  seconds: number;
-  cpu_seconds: number;
-  peak_rss_mb: number;
-  output: string;
-  writes_beside: number;
-  failed_writes_beside: number;
-  longest_write_wait_ms: number;
 }
 
 /** One contact per row, ten per account, accounts new to the company. */

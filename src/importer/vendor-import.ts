@@ -27,6 +27,7 @@ import {
   lookUp,
   merge,
   newTally,
+  noRecordsYet,
   ownerOf,
   type PlannedFile,
   remember,
@@ -429,9 +430,7 @@ export async function runVendorImport(db: Db, clock: Clock, user: CurrentUser, f
       return { name: source.name, label: plan.file.label, kind: plan.file.kind, rows: 0, columns: plan.columns, headerHash: headerHash(plan.columns.map((column) => column.header)) };
     }),
     translations: [],
-    accounts: { created: 0, existing: 0 },
-    contacts: { created: 0, existing: 0 },
-    touchpoints: { created: 0, existing: 0 },
+    ...noRecordsYet(),
     roles: 0,
     reportsTo: 0,
     ids: { resolved: 0, unknown: 0 },

@@ -66,11 +66,16 @@ export interface Tally {
   touched: number[];
 }
 
-export const newTally = (): Tally => ({
-  problems: [],
+/** Accounts, contacts and touchpoints created and found, none yet. */
+export const noRecordsYet = (): Pick<VendorImportReport, 'accounts' | 'contacts' | 'touchpoints'> => ({
   accounts: { created: 0, existing: 0 },
   contacts: { created: 0, existing: 0 },
   touchpoints: { created: 0, existing: 0 },
+});
+
+export const newTally = (): Tally => ({
+  problems: [],
+  ...noRecordsYet(),
   roles: 0,
   resolved: 0,
   unknown: 0,
