@@ -123,6 +123,8 @@ export async function datasetSize(db: Db) {
   return { accounts: await count('accounts'), contacts: await count('contacts'), touchpoints: await count('touchpoints') };
 }
 
-export async function setDigestsOptedOut(db: Db, optedOut: boolean) {
+/** Managers' weekly digests and every rep's week, which a server catches up on when it starts. */
+export async function setScheduledMailOptedOut(db: Db, optedOut: boolean) {
   await db.updateTable('users').set({ digest_opt_out: optedOut ? 1 : 0 }).where('role', '=', 'manager').execute();
+  await db.updateTable('users').set({ week_email_opt_out: optedOut ? 1 : 0 }).execute();
 }

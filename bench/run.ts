@@ -8,7 +8,7 @@ import { hasAnyUser } from '../src/demo/demo-seed.js';
 import { scaleEmails, scalePassword } from '../src/demo/scale-seed.js';
 import { findUserByEmail } from '../src/users/users.service.js';
 import { type ThrowawayCluster, startThrowawayCluster } from '../scripts/pg-cluster.js';
-import { cacheFolder, cachedDataset, datasetSize, findSubjects, runFolder, setDigestsOptedOut } from './dataset.js';
+import { cacheFolder, cachedDataset, datasetSize, findSubjects, runFolder, setScheduledMailOptedOut } from './dataset.js';
 import { type ServerProcess, buildServer, npmStartCommand, signIn, startServer } from './processes.js';
 import { type ImportTiming, timeImport, timeVendorImport, type VendorImportTiming } from './import-timing.js';
 import { type MoveTiming, timeMove } from './move-timing.js';
@@ -221,9 +221,10 @@ async function benchEngine(engine: Engine, databaseUrl: string, folder: string, 
   const setup = connectDatabase(databaseUrl);
   const subjects = await findSubjects(setup);
   const size = await datasetSize(setup);
-  // On start the server would catch up on this week's digests for every manager, competing with
-  // the scenarios; they are timed separately below, so managers are opted out while it serves.
-  await setDigestsOptedOut(setup, true);
+  // On start the server would catch up on this week's digests for every manager and the rep's week
+  // of every user (risk for each of their accounts), competing with the scenarios: everyone is
+  // opted out while it serves; the digests are timed separately below.
+  await setScheduledMailOptedOut(setup, true);
   await setup.destroy();
 
   const apps = await startApps(databaseUrl, appProcesses[engine], folder);
@@ -251,7 +252,7 @@ async function benchEngine(engine: Engine, databaseUrl: string, folder: string, 
 
   // Outside HTTP, in this process, on the same data (after the writes above).
   const db = connectDatabase(databaseUrl);
-  await setDigestsOptedOut(db, false);
+  await setScheduledMailOptedOut(db, false);
   const outside: EngineResult['outside_http'] = [];
   for (const timing of outsideTimings.filter(({ name }) => chosen(name))) {
     const started = performance.now();
