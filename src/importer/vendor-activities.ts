@@ -477,7 +477,8 @@ async function writeInAccountOrder(run: Run, stage: Staging, onProgress?: (writt
     if (!end) break;
     start = [end.account_id!, end.seq];
     const tookMs = performance.now() - started;
-    if (!isPostgres(run.db)) await sleep(sqliteGapMs);
+    // (A dry run holds the lock throughout: nobody gets in until it rolls back.)
+    if (!isPostgres(run.db) && !run.db.isTransaction) await sleep(sqliteGapMs);
     chunkRows = tookMs > chunkTargetMs ? Math.max(chunkRowsRange.min, Math.round(chunkRows / 2)) : tookMs < chunkTargetMs / 3 ? Math.min(chunkRowsRange.max, chunkRows * 2) : chunkRows;
     onProgress?.(done, wanted);
   }
