@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import supertest from 'supertest';
@@ -18,6 +16,7 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { search } from '../../src/search/search.service.js';
 import { findActiveUser } from '../../src/users/users.service.js';
 import { type ThrowawayCluster, startThrowawayCluster } from '../../scripts/pg-cluster.js';
+import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { csrfTokenIn, testNow } from '../support/test-app.js';
 
@@ -25,19 +24,8 @@ import { csrfTokenIn, testNow } from '../support/test-app.js';
 // `npm run test:pg` the target is a database on that server; under `npm test` a throwaway cluster
 // of this file's own (the move has no SQLite target).
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const processTestTimeout = 120_000;
 
-function cli(databaseUrl: string, ...args: string[]) {
-  const child = spawn(`${projectRoot}node_modules/.bin/tsx`, ['src/cli.ts', ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, BASE_URL: 'http://buychain.test', LOG_LEVEL: 'silent' },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}
 
 /** The separators COPY's text format escapes, in a value that must arrive as it was. */
 const awkwardText = 'Line one\nline two\ttabbed, a back\\slash and \\N, carriage\r return';
@@ -76,7 +64,7 @@ const rowsOf = (db: Db, table: string) =>
 
 describe('moving a SQLite company into PostgreSQL', () => {
   it('copies every table with every row, id and value, and the app serves from it', async () => {
-    const moved = await cli(sourceUrl, 'move', '--to', target.url);
+    const moved = await runCli(sourceUrl, 'move', '--to', target.url);
     expect(moved.output).toMatch(/Moved [\d,]+ rows from \d+ tables/);
     expect(moved.code).toBe(0);
 
@@ -110,14 +98,14 @@ describe('moving a SQLite company into PostgreSQL', () => {
 
   it('refuses a target that already has a company, and changes nothing', async () => {
     const before = await rowsOf(target.db, 'accounts');
-    const again = await cli(sourceUrl, 'move', '--to', target.url);
+    const again = await runCli(sourceUrl, 'move', '--to', target.url);
     expect(again.code).not.toBe(0);
     expect(again.output).toContain('Move only into an empty PostgreSQL database');
     expect(await rowsOf(target.db, 'accounts')).toEqual(before);
   }, processTestTimeout);
 
   it('moves only from SQLite to PostgreSQL', async () => {
-    const wrong = await cli(sourceUrl, 'move', '--to', `sqlite:${path.join(folder, 'other.sqlite')}`);
+    const wrong = await runCli(sourceUrl, 'move', '--to', `sqlite:${path.join(folder, 'other.sqlite')}`);
     expect(wrong.code).toBe(2);
     expect(wrong.output).toContain('move needs --to postgres://');
   }, processTestTimeout);

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/accounts/accounts.service.js';
@@ -15,26 +13,15 @@ import { seedDemo } from '../../src/demo/demo-seed.js';
 import { claimJobRun } from '../../src/jobs/job-runs.service.js';
 import { search } from '../../src/search/search.service.js';
 import { findActiveUser } from '../../src/users/users.service.js';
+import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testNow } from '../support/test-app.js';
 
 // A whole company moves from SQLite into the test database: PostgreSQL under `npm run test:pg`,
 // a second SQLite file under `npm test`. Both moves go through the real command line.
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const processTestTimeout = 90_000;
 
-function cli(databaseUrl: string, ...args: string[]) {
-  const child = spawn(`${projectRoot}node_modules/.bin/tsx`, ['src/cli.ts', ...args], {
-    cwd: projectRoot,
-    // BASE_URL too: vitest puts its own (a path, not a URL) into the environment.
-    env: { ...process.env, DATABASE_URL: databaseUrl, BASE_URL: 'http://buychain.test', LOG_LEVEL: 'silent' },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}
 
 let folder: string;
 let source: Db;
@@ -62,10 +49,10 @@ const rowsOf = (db: Db, table: string) =>
 describe('moving a company between databases', () => {
   it('exports every table from SQLite and imports it elsewhere with every row, id and value intact', async () => {
     const file = path.join(folder, 'company.json');
-    const exported = await cli(`sqlite:${path.join(folder, 'source.sqlite')}`, 'export', file);
+    const exported = await runCli(`sqlite:${path.join(folder, 'source.sqlite')}`, 'export', file);
     expect(exported.output).toContain('Exported');
     expect(exported.code).toBe(0);
-    const imported = await cli(target.url, 'import', file);
+    const imported = await runCli(target.url, 'import', file);
     expect(imported.output).toContain('Imported');
     expect(imported.code).toBe(0);
 
@@ -87,7 +74,7 @@ describe('moving a company between databases', () => {
 
   it('refuses to import into a database that already has data, and changes nothing', async () => {
     const file = path.join(folder, 'again.json');
-    expect((await cli(`sqlite:${path.join(folder, 'source.sqlite')}`, 'export', file)).code).toBe(0);
+    expect((await runCli(`sqlite:${path.join(folder, 'source.sqlite')}`, 'export', file)).code).toBe(0);
     const before = await rowsOf(target.db, 'accounts');
     await expect(importDatabase(target.db, file)).rejects.toThrow(/empty database: this one already has users/);
     expect(await rowsOf(target.db, 'accounts')).toEqual(before);
